@@ -1,0 +1,48 @@
+"""Settings: one dataclass, each field with a default and a help text.
+
+Precedence: command-line flag, then environment variable ``FTM_GRAPH_<NAME>``
+(e.g. ``FTM_GRAPH_STORE``), then the default below.
+"""
+
+import os
+from dataclasses import dataclass, field, fields, replace
+
+
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str = _setting("./data/store", "Path of the on-disk store (a folder).")
+    base_uri: str = _setting(
+        "http://127.0.0.1:8000/",
+        "Base of the data IRIs (entities under {base}id/, graphs under {base}graph/). "
+        "A deployment sets its public address; must end with '/'.",
+    )
+    host: str = _setting("127.0.0.1", "Address the web service listens on.")
+    port: int = _setting(8000, "Port the web service listens on.")
+    query_timeout: float = _setting(30.0, "Seconds a SPARQL query may run on the public endpoint.")
+    max_rows: int = _setting(10000, "Most result rows the public endpoint returns for one query.")
+
+    def __post_init__(self):
+        if not self.base_uri.endswith("/"):
+            object.__setattr__(self, "base_uri", self.base_uri + "/")
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> "Settings":
+        """Defaults, overridden by FTM_GRAPH_* variables, overridden by non-None `overrides`."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"FTM_GRAPH_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = type(f.default)(raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+
+def help_for(name: str) -> str:
+    """The help text of a setting, with its environment variable."""
+    f = next(f for f in fields(Settings) if f.name == name)
+    return f"{f.metadata['help']} [env FTM_GRAPH_{name.upper()}; default {f.default}]"
