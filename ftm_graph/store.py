@@ -1,0 +1,343 @@
+"""The on-disk store: immutable pyoxigraph generations, switched atomically.
+
+This is the only module that imports pyoxigraph. A store folder holds:
+
+- ``ftm-graph.json``: the store's format and the base URI its IRIs use;
+- ``gen-000001/``, ``gen-000002/``, …: pyoxigraph stores, never written
+  after they are published;
+- ``CURRENT``: the name of the live generation, replaced with ``os.replace``;
+- ``write.lock``: held (``flock``) by the one process that writes.
+
+A write (:meth:`Store.transaction`) checkpoints the live generation into a new
+folder (RocksDB checkpoints use hard links, so this is cheap), changes the
+copy, and publishes it by rewriting ``CURRENT``. An error or a kill at any
+point leaves ``CURRENT`` on the old generation, so the store is exactly as it
+was. Readers open the live generation read-only and move to a newer one on
+:meth:`Store.refresh`; a generation is deleted only when no reader holds it.
+"""
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import StoreError
+
+FORMAT_VERSION = 1
+CONFIG = "ftm-graph.json"
+
+#: File suffix → pyoxigraph format, for `ftm-graph load` and dumps.
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+}
+
+DUMP_FORMATS: dict[str, ox.RdfFormat] = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+
+
+def rdf_format(path: Path) -> ox.RdfFormat:
+    """The RDF syntax of a file, from its suffix (``.gz`` is not supported)."""
+    try:
+        return RDF_FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(RDF_FORMATS))
+        raise StoreError(f"{path}: unknown RDF file type '{path.suffix}'; expected one of {known}") from None
+
+
+def _gen_name(number: int) -> str:
+    return f"gen-{number:06d}"
+
+
+def _gen_number(name: str) -> int:
+    return int(name.removeprefix("gen-"))
+
+
+def create_store(path: str | Path, base_uri: str) -> Path:
+    """Make an empty store folder (idempotent for an existing store). Returns its path.
+
+    Refuses a folder that exists, is not empty and is not an ftm-graph store.
+    """
+    path = Path(path)
+    if (path / CONFIG).is_file():
+        return path
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise StoreError(f"{path} is not an ftm-graph store and is not empty; choose a new or empty folder")
+    path.mkdir(parents=True, exist_ok=True)
+    tmp = path / (CONFIG + ".tmp")
+    tmp.write_text(json.dumps({"format": FORMAT_VERSION, "base_uri": base_uri}, indent=2) + "\n")
+    os.replace(tmp, path / CONFIG)
+    return path
+
+
+def _read_config(path: Path) -> dict:
+    config_file = path / CONFIG
+    if not path.exists():
+        raise StoreError(f"there is no store at {path}; create one with 'ftm-graph ingest' or 'ftm-graph demo'")
+    if not config_file.is_file():
+        raise StoreError(f"{path} is not an ftm-graph store (it has no {CONFIG})")
+    try:
+        config = json.loads(config_file.read_text())
+    except (OSError, ValueError) as e:
+        raise StoreError(f"{config_file} cannot be read: {e}") from None
+    if config.get("format") != FORMAT_VERSION:
+        raise StoreError(f"{path} has store format {config.get('format')}, this ftm-graph reads {FORMAT_VERSION}")
+    return config
+
+
+def _current(path: Path) -> str | None:
+    try:
+        name = (path / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+class Store:
+    """A read-only view of the live generation of a store folder.
+
+    >>> import tempfile
+    >>> folder = create_store(tempfile.mkdtemp() + "/s", "http://example.org/")
+    >>> writer = Store(folder)
+    >>> with writer.transaction() as tx:
+    ...     tx.load_text('<http://example.org/id/a> <http://example.org/p> "b" .', graph="http://example.org/graph/g")
+    >>> with Store(folder) as store:
+    ...     bool(store.query('ASK { <http://example.org/id/a> ?p "b" }'))
+    True
+    >>> writer.close()
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._store: ox.Store | None = None
+        self._reader_lock = None
+        config = _read_config(self.path)
+        #: base of the data IRIs, fixed when the store was created
+        self.base_uri: str = config["base_uri"]
+        #: number of the generation this view reads; 0 for an empty store
+        self.generation = 0
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Move to the newest published generation. Returns True if it changed."""
+        name = _current(self.path)
+        number = _gen_number(name) if name else 0
+        if number == self.generation and (self._store is not None or number == 0):
+            return False
+        if name is None:
+            self._close()
+            return False
+        lock = open(self.path / name / "reader.lock", "a")
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            store = ox.Store.read_only(str(self.path / name))
+        except OSError as e:
+            lock.close()
+            raise StoreError(f"the store at {self.path} cannot be opened: {e}") from None
+        self._close()
+        self._store, self._reader_lock, self.generation = store, lock, number
+        return True
+
+    def close(self) -> None:
+        """Let go of the generation (its folder may then be pruned by a writer)."""
+        self._close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close()
+
+    def __del__(self):
+        self._close()
+
+    def _close(self):
+        self._store = None
+        if self._reader_lock is not None:
+            self._reader_lock.close()
+            self._reader_lock = None
+
+    def __len__(self) -> int:
+        return len(self._store) if self._store is not None else 0
+
+    def query(self, sparql: str, *, substitutions=None, default_graph=None, named_graphs=None, union: bool = True):
+        """Run a SPARQL query; the default graph is the union of all graphs unless `default_graph` is given.
+
+        Returns pyoxigraph's QuerySolutions, QueryBoolean or QueryTriples.
+        Raises SyntaxError for a malformed query.
+        """
+        store = self._store if self._store is not None else ox.Store()
+        return store.query(
+            sparql,
+            use_default_graph_as_union=union and default_graph is None,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+            substitutions=substitutions,
+        )
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of the named graphs, sorted."""
+        if self._store is None:
+            return []
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dump(self, output, fmt: str = "nquads", graph: str | None = None) -> None:
+        """Write the whole store (or one graph, as N-Triples/Turtle) to a binary file object."""
+        if self._store is None:
+            return
+        if graph is not None:
+            self._store.dump(output, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        else:
+            self._store.dump(output, format=DUMP_FORMATS[fmt])
+
+    @contextmanager
+    def transaction(self) -> Iterator["Transaction"]:
+        """Change a new generation and publish it when the block ends without error.
+
+        Only one process writes at a time: a second writer gets a StoreError
+        at once rather than waiting.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = open(self.path / "write.lock", "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise StoreError(
+                f"the store at {self.path} is locked: another ftm-graph process is writing to it; "
+                "try again when it has finished"
+            ) from None
+        try:
+            for leftover in self.path.glob("gen-*.staging"):
+                shutil.rmtree(leftover)
+            current = _current(self.path)
+            number = (_gen_number(current) if current else 0) + 1
+            staging = self.path / (_gen_name(number) + ".staging")
+            if current:
+                ox.Store.read_only(str(self.path / current)).backup(str(staging))
+            tx = Transaction(ox.Store(str(staging)))
+            try:
+                yield tx
+                tx._store.flush()
+            except BaseException:
+                tx._store = None
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            tx._store = None  # closes the RocksDB handle before publishing
+            final = self.path / _gen_name(number)
+            os.rename(staging, final)
+            tmp = self.path / "CURRENT.tmp"
+            with open(tmp, "w") as f:
+                f.write(final.name + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path / "CURRENT")
+            self._prune(keep={final.name, current})
+        finally:
+            lock.close()
+        self.refresh()
+
+    def _prune(self, keep: set) -> None:
+        """Delete generations that are neither live, previous, nor held by a reader."""
+        for gen in self.path.glob("gen-[0-9]*"):
+            if gen.name in keep or gen.suffix == ".staging":
+                continue
+            with open(gen / "reader.lock", "a") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue
+                shutil.rmtree(gen, ignore_errors=True)
+
+
+class Transaction:
+    """Changes to a generation that is not published yet (see Store.transaction)."""
+
+    def __init__(self, store: ox.Store):
+        self._store = store
+
+    def clear_graph(self, graph: str) -> None:
+        """Remove every quad of a named graph."""
+        self._store.remove_graph(ox.NamedNode(graph))
+
+    def load_file(self, path: Path, *, graph: str | None = None, fmt: ox.RdfFormat | None = None) -> None:
+        """Bulk-load an RDF file; triples go to `graph`, quads keep their graph unless `graph` is given.
+
+        Raises StoreError naming the file and position on a syntax error.
+        """
+        fmt = fmt or rdf_format(path)
+        to_graph = ox.NamedNode(graph) if graph else None
+        try:
+            if fmt.supports_datasets and to_graph is None:
+                self._store.bulk_load(path=str(path), format=fmt)
+            elif fmt.supports_datasets:
+                for quad in ox.parse(path=str(path), format=fmt):
+                    self._store.add(ox.Quad(quad.subject, quad.predicate, quad.object, to_graph))
+            else:
+                self._store.bulk_load(path=str(path), format=fmt, to_graph=to_graph or ox.DefaultGraph())
+        except SyntaxError as e:
+            raise StoreError(f"{path}: not valid {fmt.name}: {e}") from None
+        except OSError as e:
+            raise StoreError(f"{path}: cannot be read: {e.strerror or e}") from None
+
+    def load_text(self, text: str, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
+        """Load RDF text into a named graph (for small descriptions such as provenance)."""
+        self._store.bulk_load(input=text.encode(), format=fmt, to_graph=ox.NamedNode(graph))
+
+    def update(self, sparql_update: str) -> None:
+        """Run a SPARQL Update on the new generation."""
+        self._store.update(sparql_update)
+
+    def query(self, sparql: str, **kwargs):
+        """Query the new generation as it is so far (union default graph)."""
+        return self._store.query(sparql, use_default_graph_as_union=True, **kwargs)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+#: `ftm-graph query --format` names → pyoxigraph formats.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+}
+
+
+def serialize(results, fmt: str | None = None, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialise query results: SELECT/ASK as csv (default), tsv, json or xml; CONSTRUCT/DESCRIBE as turtle or ntriples."""
+    if isinstance(results, ox.QueryTriples):
+        fmt = fmt or "turtle"
+        if fmt not in GRAPH_FORMATS:
+            raise StoreError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}; use turtle or ntriples")
+        return ox.serialize(results, format=GRAPH_FORMATS[fmt], prefixes=prefixes if fmt == "turtle" else None)
+    fmt = fmt or "csv"
+    if fmt not in RESULT_FORMATS:
+        raise StoreError(f"a SELECT or ASK result cannot be written as {fmt}; use csv, tsv, json or xml")
+    return results.serialize(format=RESULT_FORMATS[fmt])
+
+
+def union_graph(store: Store):
+    """The whole store as one rdflib Graph (all named graphs merged), e.g. for SHACL validation."""
+    import rdflib
+
+    data = serialize(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), "ntriples")
+    return rdflib.Graph().parse(data=data, format="nt")

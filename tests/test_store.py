@@ -1,0 +1,173 @@
+"""The generational store: atomic, idempotent, locked against a second writer, refuses what is not a store."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ftm_graph.errors import StoreError
+from ftm_graph.store import Store, create_store
+
+BASE = "http://127.0.0.1:8000/"
+G = BASE + "graph/test"
+
+
+def nquads(store: Store) -> set[str]:
+    """The store's content as a set of N-Quads lines, to compare states exactly."""
+    import io
+
+    out = io.BytesIO()
+    store.dump(out, "nquads")
+    return set(out.getvalue().decode().splitlines())
+
+
+@pytest.fixture
+def store(tmp_path):
+    create_store(tmp_path / "store", BASE)
+    with Store(tmp_path / "store") as s:
+        yield s
+
+
+def write_nt(path: Path, n: int, broken_at: int | None = None) -> Path:
+    with open(path, "w") as f:
+        for i in range(n):
+            if i == broken_at:
+                f.write("<http://x/s> this is not n-triples .\n")
+            f.write(f'<{BASE}id/thing/{i}> <http://www.w3.org/2000/01/rdf-schema#label> "thing {i}" .\n')
+    return path
+
+
+def test_empty_store_answers_queries(store):
+    assert store.generation == 0
+    assert not bool(store.query("ASK { ?s ?p ?o }"))
+
+
+def test_transaction_publishes_a_new_generation(store, tmp_path):
+    with store.transaction() as tx:
+        tx.load_file(write_nt(tmp_path / "a.nt", 10), graph=G)
+    assert store.generation == 1
+    assert len(store) == 10
+    assert store.named_graphs() == [G]
+
+
+def test_default_graph_is_the_union_of_named_graphs(store, tmp_path):
+    with store.transaction() as tx:
+        tx.load_file(write_nt(tmp_path / "a.nt", 3), graph=G)
+    rows = list(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    assert rows[0]["n"].value == "3"
+    rows = list(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", union=False))
+    assert rows[0]["n"].value == "0"
+
+
+def test_failure_half_way_leaves_the_store_exactly_as_it_was(store, tmp_path):
+    with store.transaction() as tx:
+        tx.load_file(write_nt(tmp_path / "a.nt", 100), graph=G)
+    before = nquads(store)
+    broken = write_nt(tmp_path / "b.nt", 5000, broken_at=4000)
+    with pytest.raises(StoreError, match="b.nt"):
+        with store.transaction() as tx:
+            tx.clear_graph(G)
+            tx.load_file(write_nt(tmp_path / "c.nt", 50), graph=BASE + "graph/other")
+            tx.load_file(broken, graph=G)
+    assert store.generation == 1
+    assert nquads(store) == before
+    with Store(store.path) as fresh:
+        assert nquads(fresh) == before
+    assert not list(store.path.glob("*.staging"))
+
+
+def test_replacing_a_graph_twice_does_not_duplicate(store, tmp_path):
+    data = write_nt(tmp_path / "a.nt", 20)
+    for _ in range(2):
+        with store.transaction() as tx:
+            tx.clear_graph(G)
+            tx.load_file(data, graph=G)
+    assert len(store) == 20
+
+
+def test_second_writer_is_refused_at_once(store, tmp_path):
+    with store.transaction():
+        with Store(store.path) as other:
+            with pytest.raises(StoreError, match="locked"):
+                with other.transaction():
+                    pass
+
+
+def test_reader_moves_to_new_generation_on_refresh(store, tmp_path):
+    with Store(store.path) as reader:
+        with store.transaction() as tx:
+            tx.load_file(write_nt(tmp_path / "a.nt", 5), graph=G)
+        assert len(reader) == 0  # still on the old state until it refreshes
+        assert reader.refresh()
+        assert len(reader) == 5
+
+
+def test_old_generations_are_pruned_but_not_under_a_reader(store, tmp_path):
+    data = write_nt(tmp_path / "a.nt", 5)
+    with store.transaction() as tx:
+        tx.load_file(data, graph=G)
+    with Store(store.path) as pinned:  # holds generation 1
+        for _ in range(3):
+            with store.transaction() as tx:
+                tx.clear_graph(G)
+                tx.load_file(data, graph=G)
+        gens = sorted(p.name for p in store.path.glob("gen-*"))
+        assert "gen-000001" in gens and "gen-000002" not in gens
+        assert len(pinned) == 5
+    with store.transaction():
+        pass
+    assert sorted(p.name for p in store.path.glob("gen-*")) == ["gen-000004", "gen-000005"]
+
+
+def test_not_a_store_is_refused(tmp_path):
+    folder = tmp_path / "stuff"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello")
+    with pytest.raises(StoreError, match="not an ftm-graph store"):
+        create_store(folder, BASE)
+    with pytest.raises(StoreError, match="not an ftm-graph store"):
+        Store(folder)
+    with pytest.raises(StoreError, match="there is no store"):
+        Store(tmp_path / "missing")
+
+
+KILLER = """
+import sys
+from pathlib import Path
+from ftm_graph.store import Store
+with Store(sys.argv[1]) as s:
+    with s.transaction() as tx:
+        tx.clear_graph(sys.argv[3])
+        tx.load_file(Path(sys.argv[2]), graph=sys.argv[3])
+        print("loaded", flush=True)
+"""
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.2, 0.6])
+def test_kill_during_a_write_leaves_the_old_state(store, tmp_path, delay):
+    """SIGKILL a writer at several moments of its load: the store opens afterwards with exactly its old content."""
+    with store.transaction() as tx:
+        tx.load_file(write_nt(tmp_path / "a.nt", 100), graph=G)
+    before = nquads(store)
+    big = write_nt(tmp_path / "big.nt", 500_000)  # about 3 s of bulk loading here
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(store.path), str(big), G],
+                            stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    deadline = time.monotonic() + 30
+    while not list(store.path.glob("*.staging")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    with Store(store.path) as after:
+        assert after.generation == 1
+        assert nquads(after) == before
+    with Store(store.path) as again:  # a re-run succeeds and cleans up the dead writer's leftovers
+        with again.transaction() as tx:
+            tx.load_file(tmp_path / "a.nt", graph=BASE + "graph/again")
+        assert again.generation == 2
+        assert not list(store.path.glob("*.staging"))
