@@ -12,7 +12,6 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, help_for
 from .errors import FtmGraphError, InvalidData
-from .sources import SourceInfo
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -114,7 +113,7 @@ def _open(settings: Settings, create: bool = False):
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from .sources import ingest
+    from .sources import SourceInfo, ingest
 
     info = SourceInfo(
         publisher=args.publisher,
