@@ -1,0 +1,381 @@
+"""The pages people read: home with the three stories, entity pages, source files and rows.
+
+HTML is Spanish first (``?lang=en`` switches, and links keep it). Every page
+that describes a resource also answers machines on the same URL by content
+negotiation (Turtle, JSON-LD, N-Triples, RDF/XML) and links its alternates.
+All queries here are anchored on one IRI (bound, never pasted into the
+text), except the home stories, which are cached per store generation.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from . import formats
+from .namespaces import DCT, FIS, PROV, RDF, RDFS, SKOS, graph_iri, sparql_prologue
+
+router = APIRouter()
+
+LANGUAGES = ("es", "en")
+#: Incoming links shown per relation on one page; ``?page=`` shows the next ones.
+PAGE_SIZE = 50
+#: Figures shown per story on the home page.
+STORY_FIGURES = 12
+#: The saved queries behind the three home-page stories, in order.
+STORIES = ("home_debt_story", "home_pension_story", "home_sport_story")
+#: Properties shown in their own place on an entity page, not in the property table.
+_SHOWN_APART = {RDF + "type", RDFS + "label", SKOS + "prefLabel", FIS + "illustrative", PROV + "wasDerivedFrom"}
+
+_PROLOGUE = sparql_prologue()
+_OUTGOING = _PROLOGUE + """
+SELECT ?s ?p ?o ?plabel ?olabel WHERE {
+  ?s ?p ?o .
+  OPTIONAL { ?p rdfs:label ?plabel }
+  OPTIONAL { ?o rdfs:label|skos:prefLabel|dct:title ?olabel }
+}"""
+_INCOMING_COUNTS = _PROLOGUE + """
+SELECT ?s ?p ?plabel (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  ?x ?p ?s . FILTER(?p != fis:amountOf)
+  OPTIONAL { ?p rdfs:label ?plabel }
+} GROUP BY ?s ?p ?plabel"""
+_INCOMING = _PROLOGUE + """
+SELECT ?s ?p ?x ?xlabel ?value ?currency ?mlabel WHERE {
+  { SELECT DISTINCT ?s ?p ?x WHERE { ?x ?p ?s } ORDER BY ?x LIMIT %d OFFSET %d }
+  OPTIONAL { ?x rdfs:label|skos:prefLabel|dct:title ?xlabel }
+  OPTIONAL { ?x fis:value ?value ; fis:measure ?m . OPTIONAL { ?m skos:prefLabel ?mlabel }
+             OPTIONAL { ?x fis:currency ?currency } }
+}"""
+_AMOUNTS = _PROLOGUE + """
+SELECT ?s ?amount ?measure ?mlabel ?value ?currency ?date ?year ?start ?end ?row ?rowNumber ?file
+       ?doc ?docUrl ?docTitle ?illustrative WHERE {
+  ?amount fis:amountOf ?s ; fis:measure ?measure ; fis:value ?value .
+  OPTIONAL { ?measure skos:prefLabel|rdfs:label ?mlabel }
+  OPTIONAL { ?amount fis:currency ?currency }
+  OPTIONAL { ?amount fis:date ?date }
+  OPTIONAL { ?amount fis:fiscalYear ?year }
+  OPTIONAL { ?amount fis:periodStart ?start }
+  OPTIONAL { ?amount fis:periodEnd ?end }
+  OPTIONAL { ?amount fis:illustrative ?illustrative }
+  OPTIONAL { ?amount prov:wasDerivedFrom ?row .
+    OPTIONAL { ?row fis:rowNumber ?rowNumber } OPTIONAL { ?row dct:isPartOf ?file }
+    OPTIONAL { ?row dct:source ?doc . OPTIONAL { ?doc fis:url ?docUrl } OPTIONAL { ?doc dct:title ?docTitle } } }
+} ORDER BY ?measure ?date ?year ?start"""
+_ROW = _PROLOGUE + """
+SELECT ?s ?n ?file ?title WHERE {
+  ?s fis:rowNumber ?n . OPTIONAL { ?s dct:isPartOf ?file . OPTIONAL { ?file dct:title ?title } }
+}"""
+_GRAPHS = _PROLOGUE + """
+SELECT DISTINCT ?s ?g ?title WHERE { GRAPH ?g { ?s ?p ?o } OPTIONAL { ?g dct:title ?title } }"""
+_DESCRIPTION = _PROLOGUE + """
+CONSTRUCT { ?s ?p ?o . ?amount ?ap ?ao } WHERE {
+  { ?s ?p ?o } UNION { ?amount fis:amountOf ?s ; ?ap ?ao }
+}"""
+_SOURCES = _PROLOGUE + """
+SELECT ?file ?title ?publisher ?url ?retrieved ?generated ?rows ?triples ?illustrative WHERE {
+  ?file a fis:SourceFile .
+  OPTIONAL { ?file dct:title ?title }
+  OPTIONAL { ?file dct:publisher ?publisher }
+  OPTIONAL { ?file dct:source ?url }
+  OPTIONAL { ?file fis:retrieved ?retrieved }
+  OPTIONAL { ?file prov:generatedAtTime ?generated }
+  OPTIONAL { ?file fis:rowCount ?rows }
+  OPTIONAL { ?file void:triples ?triples }
+  OPTIONAL { ?file fis:illustrative ?illustrative }
+} ORDER BY ?file"""
+
+
+# Languages, labels, links --------------------------------------------------------
+
+def language(request: Request) -> str:
+    """The page language: ``?lang=en`` or Spanish."""
+    lang = request.query_params.get("lang", "es")
+    return lang if lang in LANGUAGES else "es"
+
+
+def pick(labels: dict[str, str], lang: str, default: str = "") -> str:
+    """The label in `lang`, else Spanish, English, untagged, any; else `default`."""
+    for key in (lang, "es", "en", ""):
+        if labels.get(key):
+            return labels[key]
+    return next(iter(labels.values()), default)
+
+
+def local_path(iri: str, base: str) -> str | None:
+    """The path of an IRI on this site (``/id/…``, ``/graph/…``), or None for an outside IRI."""
+    if iri.startswith(base) and iri[len(base):].startswith(("id/", "graph/")):
+        return "/" + iri[len(base):]
+    return None
+
+
+def short_name(iri: str) -> str:
+    """The last segment of an IRI, for when it has no label."""
+    return iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1]
+
+
+def _add_label(labels: dict[str, dict[str, str]], iri: str, label) -> None:
+    if label is not None and label.kind == "literal":
+        labels.setdefault(iri, {}).setdefault(label.language, label.value)
+
+
+def _select(store, query: str, **iris) -> list[dict]:
+    return formats.solutions(store.query(query, substitutions=formats.bind(**iris)))
+
+
+# Describing one resource -----------------------------------------------------------
+
+@dataclass
+class Description:
+    """What the store says about one IRI, ready for a template."""
+
+    iri: str
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  #: IRI → language → label
+    types: list[str] = field(default_factory=list)
+    illustrative: bool = False
+    properties: dict[str, list] = field(default_factory=dict)  #: property IRI → values (Cells)
+    derived_from: list[str] = field(default_factory=list)  #: source-row IRIs
+    rows: dict[str, dict] = field(default_factory=dict)  #: row IRI → {"number", "file", "titles"} (its own row too)
+    amounts: list[dict] = field(default_factory=list)
+    incoming: dict[str, dict] = field(default_factory=dict)  #: property IRI → {"count", "items"}
+    graphs: list[str] = field(default_factory=list)  #: named graphs holding its statements
+
+    @property
+    def found(self) -> bool:
+        return bool(self.properties or self.types or self.labels.get(self.iri) or self.incoming or self.amounts)
+
+
+def describe(store, iri: str, page: int = 1) -> Description:
+    """Gather an entity's statements, figures, incoming links (one page of them) and source graphs.
+
+    Only anchored queries: cheap whatever the size of the store.
+    """
+    d = Description(iri)
+    for row in _select(store, _OUTGOING, s=iri):
+        p, o = row["p"].value, row["o"]
+        _add_label(d.labels, p, row.get("plabel"))
+        if o.kind == "iri":
+            _add_label(d.labels, o.value, row.get("olabel"))
+        if p == RDF + "type" and o.value not in d.types:
+            d.types.append(o.value)
+        elif p in (RDFS + "label", SKOS + "prefLabel", DCT + "title"):
+            _add_label(d.labels, iri, o)
+        elif p == FIS + "illustrative":
+            d.illustrative = d.illustrative or o.value == "true"
+        elif p == PROV + "wasDerivedFrom" and o.value not in d.derived_from:
+            d.derived_from.append(o.value)
+        elif p not in _SHOWN_APART and o not in d.properties.setdefault(p, []):
+            d.properties[p].append(o)
+    d.amounts = _amounts(store, iri, d.labels)
+    for row in _select(store, _INCOMING_COUNTS, s=iri):
+        p = row["p"].value
+        _add_label(d.labels, p, row.get("plabel"))
+        d.incoming[p] = {"count": int(row["n"].value), "items": []}
+    offset = (max(page, 1) - 1) * PAGE_SIZE
+    figures: dict[str, dict] = {}  # incoming Amounts, named after measure and value when they have no label
+    for p, group in d.incoming.items():
+        for row in _select(store, _INCOMING % (PAGE_SIZE, offset), s=iri, p=p):
+            x = row["x"]
+            _add_label(d.labels, x.value, row.get("xlabel"))
+            if "value" in row:
+                figure = figures.setdefault(x.value, {"row": row, "measure": {}})
+                if row.get("mlabel") is not None:
+                    figure["measure"].setdefault(row["mlabel"].language, row["mlabel"].value)
+            if x not in group["items"]:
+                group["items"].append(x)
+    for x, figure in figures.items():
+        if x not in d.labels:
+            d.labels[x] = _figure_labels(figure["row"], figure["measure"])
+    for row_iri in [iri, *d.derived_from]:
+        for row in _select(store, _ROW, s=row_iri):
+            entry = d.rows.setdefault(row_iri, {"number": row["n"].value, "file": row.get("file"), "titles": {}})
+            if row.get("title") is not None:
+                entry["titles"].setdefault(row["title"].language, row["title"].value)
+    for row in _select(store, _GRAPHS, s=iri):
+        _add_label(d.labels, row["g"].value, row.get("title"))
+        if row["g"].value not in d.graphs:
+            d.graphs.append(row["g"].value)
+    return d
+
+
+def _figure_labels(row: dict, measure: dict[str, str]) -> dict[str, str]:
+    """Name an Amount after its measure and value, per language: 'monto adjudicado: 2.8 mil millones de pesos'."""
+    currency = row["currency"].value if row.get("currency") else "MXN"
+    labels = {}
+    for lang in LANGUAGES:
+        money = formats.format_money(row["value"].value, lang, currency)
+        labels[lang] = f"{pick(measure, lang)}: {money}" if measure else money
+    return labels
+
+
+def _amounts(store, iri: str, labels: dict) -> list[dict]:
+    """The figures about an entity, one per Amount, with their time and source."""
+    figures: dict[str, dict] = {}
+    for row in _select(store, _AMOUNTS, s=iri):
+        _add_label(labels, row["measure"].value, row.get("mlabel"))
+        figures.setdefault(row["amount"].value, row)
+    return list(figures.values())
+
+
+def entity_graph(store, iri: str):
+    """The triples that describe an entity: its statements and its Amounts."""
+    return store.query(_DESCRIPTION, substitutions=formats.bind(s=iri))
+
+
+def home_stories(state) -> list[dict]:
+    """The figures of the three stories, from their saved queries; cached per store generation."""
+    cache = state.cache
+    if cache.get("generation") != state.store.generation or "stories" not in cache:
+        stories = []
+        for name in STORIES:
+            query = state.queries.get(name)
+            if query is None:
+                continue
+            rows = formats.solutions(state.store.query(query.text, substitutions=query.bindings(state.store.base_uri)))
+            stories.append({"query": query, "figures": rows})
+        cache.clear()
+        cache.update(generation=state.store.generation, stories=stories)
+    return cache["stories"]
+
+
+def source_files(store) -> list[dict]:
+    """Every source file described in graph/meta, one dict each, titles by language."""
+    files: dict[str, dict] = {}
+    for row in formats.solutions(store.query(_SOURCES)):
+        entry = files.setdefault(row["file"].value, {**row, "titles": {}})
+        title = row.get("title")
+        if title is not None:
+            entry["titles"].setdefault(title.language, title.value)
+    return list(files.values())
+
+
+# Rendering ---------------------------------------------------------------------------
+
+def render(request: Request, template: str, context: dict, status: int = 200, headers=None) -> HTMLResponse:
+    """Render a template with the page language, messages and link helpers."""
+    state = request.app.state
+    lang = language(request)
+    base = state.store.base_uri
+
+    def url(path: str, **params) -> str:
+        params = {k: v for k, v in params.items() if v is not None}
+        if lang != "es":
+            params["lang"] = lang
+        return path + ("?" + urlencode(params) if params else "")
+
+    def href(iri: str) -> str:
+        path = local_path(iri, base)
+        return url(path) if path else iri
+
+    def label(iri: str, labels: dict | None = None) -> str:
+        known = (labels or {}).get(iri) or state.term_labels.get(iri, {})
+        return pick(known, lang, short_name(iri))
+
+    def by_label(items: dict, labels: dict) -> list:
+        return sorted(items.items(), key=lambda item: label(item[0], labels).casefold())
+
+    other = "en" if lang == "es" else "es"
+    switch = dict(request.query_params, lang=other)
+    html = state.templates.get_template(template).render(
+        request=request, lang=lang, t=state.messages[lang], url=url, href=href, label=label, pick=pick,
+        by_label=by_label,
+        base=base, queries=state.queries, switch_url=request.url.path + "?" + urlencode(switch),
+        money=lambda v, c="MXN": formats.format_money(v, lang, c or "MXN"),
+        exact=lambda v, c="MXN": formats.format_exact(v, lang, c or "MXN"),
+        date=lambda v: formats.format_date(v, lang), number=lambda v: formats.format_number(v, lang),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def not_found(request: Request, iri: str | None = None) -> HTMLResponse:
+    """The 404 page, with a hint to search the labels."""
+    words = "".join(c if c.isalnum() else " " for c in short_name(iri or request.url.path)).split()
+    return render(request, "404.html", {"iri": iri, "hint": " ".join(words)[:40]}, status=404)
+
+
+async def _resource(request: Request, iri: str) -> Response:
+    """The page of any resource of this site: HTML for people, RDF for machines (same URL)."""
+    state = request.app.state
+    state.store.refresh()
+    offered = formats.GRAPH_FORMATS
+    wanted = request.query_params.get("format")
+    if wanted:
+        fmt = formats.by_alias(offered, wanted)
+        if fmt is None:
+            return Response(f"Unknown format '{wanted}'.\n", status_code=406, media_type="text/plain")
+    else:
+        media = formats.negotiate(request.headers.get("accept"), ["text/html"] + [m for m in offered if m != "text/html"])
+        if media is None:
+            return Response("Not acceptable.\n", status_code=406, media_type="text/plain")
+        fmt = offered[media]
+    vary = {"Vary": "Accept"}
+    number = request.query_params.get("page", "1")
+    page = max(1, int(number)) if number.isdigit() else 1
+    d = await run_in_threadpool(describe, state.store, iri, page)
+    if not d.found:
+        return not_found(request, iri)
+    if fmt.writer is not None:
+        body = await run_in_threadpool(lambda: formats.serialize(entity_graph(state.store, iri), fmt))
+        return Response(body, media_type=formats.content_type(fmt.media_type), headers=vary)
+    alternates = [(f.media_type, f.alias) for f in offered.values() if f.writer is not None]
+    return render(request, "entity.html", {"d": d, "page": page, "page_size": PAGE_SIZE, "alternates": alternates},
+                  headers=vary)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    """The home page: mission, the three follow-the-money stories with their figures and sources."""
+    state = request.app.state
+    state.store.refresh()
+    stories = await run_in_threadpool(home_stories, state)
+    return render(request, "index.html", {"stories": stories, "story_figures": STORY_FIGURES})
+
+
+@router.get("/id/{path:path}")
+async def entity(request: Request, path: str) -> Response:
+    """An entity under ``{base}id/``."""
+    return await _resource(request, request.app.state.store.base_uri + "id/" + path)
+
+
+@router.get("/graph/{name}")
+async def source_file(request: Request, name: str) -> Response:
+    """A source file (a named graph) as described in graph/meta, with its rows."""
+    return await _resource(request, graph_iri(request.app.state.store.base_uri, name))
+
+
+@router.get("/graph/{name}/row/{number}")
+async def source_row(request: Request, name: str, number: str) -> Response:
+    """One row of a source file: what it cites and what was made from it."""
+    return await _resource(request, graph_iri(request.app.state.store.base_uri, name) + "/row/" + number)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+async def sources(request: Request) -> HTMLResponse:
+    """The list of source files: publisher, address, date, rows, triples, illustrative or not."""
+    state = request.app.state
+    state.store.refresh()
+    files = await run_in_threadpool(source_files, state.store)
+    return render(request, "sources.html", {"files": files})
+
+
+@router.get("/dump.nq")
+async def dump(request: Request) -> StreamingResponse:
+    """The whole graph as N-Quads (one named graph per source file)."""
+    import tempfile
+
+    store = request.app.state.store
+    store.refresh()
+    spool = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
+    await run_in_threadpool(store.dump, spool, "nquads")
+    spool.seek(0)
+
+    def chunks():
+        with spool:
+            while chunk := spool.read(1 << 16):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type="application/n-quads",
+                             headers={"Content-Disposition": 'attachment; filename="ftm-graph.nq"'})
+

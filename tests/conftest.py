@@ -1,0 +1,59 @@
+"""Shared fixtures: a small on-disk store built from tests/data, settings and a web client."""
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+with warnings.catch_warnings():
+    # Starlette 1.x prefers the httpx2 package for its TestClient and warns once, at import, when
+    # it finds httpx instead; httpx is what the project's test extra installs.
+    warnings.simplefilter("ignore", UserWarning)
+    from fastapi.testclient import TestClient
+
+from ftm_graph.app import create_app
+from ftm_graph.config import Settings
+from ftm_graph.store import Store, create_store
+
+DATA = Path(__file__).parent / "data"
+BASE = "http://127.0.0.1:8000/"
+
+#: How many illustrative payments go to one payee, to exercise paging of incoming links.
+MANY_PAYMENTS = 55
+
+
+def _many_payments() -> str:
+    lines = []
+    for n in range(MANY_PAYMENTS):
+        payment = f"<{BASE}id/payment/zac-3/MANY-{n:03d}>"
+        lines.append(f"{payment} <https://w3id.org/ftm-graph/fiscal#payee> <{BASE}id/org/many-payments> .")
+        lines.append(f'{payment} <https://w3id.org/ftm-graph/fiscal#illustrative> "true"^^<http://www.w3.org/2001/XMLSchema#boolean> .')
+    lines.append(f'<{BASE}id/org/many-payments> <http://www.w3.org/2000/01/rdf-schema#label> "Proveedor con muchos pagos"@es .')
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def store_path(tmp_path_factory) -> Path:
+    """An ftm-graph store folder holding tests/data/web.trig (and 55 payments to one payee)."""
+    path = create_store(tmp_path_factory.mktemp("store") / "store", BASE)
+    with Store(path).transaction() as tx:
+        tx.load_file(DATA / "web.trig")
+        tx.load_text(_many_payments(), graph=f"{BASE}graph/many-payments")
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(store_path) -> Settings:
+    return Settings(store=str(store_path), base_uri=BASE)
+
+
+@pytest.fixture(scope="session")
+def store(store_path) -> Store:
+    return Store(store_path)
+
+
+@pytest.fixture(scope="session")
+def client(settings, store) -> TestClient:
+    """A client of the web app over the test store (requests are served in-process)."""
+    with TestClient(create_app(settings, store)) as client:
+        yield client

@@ -1,0 +1,208 @@
+"""The SPARQL endpoint over HTTP: methods, content negotiation, datasets, errors, CORS."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+import rdflib
+
+from conftest import BASE
+
+ASK_BANORTE = f"ASK {{ <{BASE}id/debt/ZAC-2017-BANORTE> a <https://w3id.org/ftm-graph/fiscal#DebtObligation> }}"
+SELECT_LENDERS = """PREFIX fis: <https://w3id.org/ftm-graph/fiscal#>
+SELECT ?loan ?lender WHERE { ?loan fis:lender ?lender } ORDER BY ?loan"""
+CONSTRUCT_LENDERS = """PREFIX fis: <https://w3id.org/ftm-graph/fiscal#>
+CONSTRUCT { ?loan fis:lender ?lender } WHERE { ?loan fis:lender ?lender }"""
+SPORT_GRAPH = f"{BASE}graph/sport"
+SRJ = "application/sparql-results+json"
+
+
+def lenders(body: bytes) -> set[tuple[str, str]]:
+    rows = json.loads(body)["results"]["bindings"]
+    return {(r["loan"]["value"], r["lender"]["value"]) for r in rows}
+
+
+EXPECTED_LENDERS = {
+    (f"{BASE}id/debt/ZAC-2011-BANORTE", f"{BASE}id/bank/banorte"),
+    (f"{BASE}id/debt/ZAC-2017-BANOBRAS", f"{BASE}id/bank/banobras"),
+    (f"{BASE}id/debt/ZAC-2017-BANORTE", f"{BASE}id/bank/banorte"),
+}
+
+
+def test_get_select_defaults_to_sparql_json(client):
+    r = client.get("/sparql", params={"query": SELECT_LENDERS})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == f"{SRJ}; charset=utf-8"
+    assert lenders(r.content) == EXPECTED_LENDERS
+
+
+def test_post_form_encoded(client):
+    r = client.post("/sparql", data={"query": SELECT_LENDERS}, headers={"Accept": SRJ})
+    assert r.status_code == 200
+    assert lenders(r.content) == EXPECTED_LENDERS
+
+
+def test_post_sparql_query_body(client):
+    r = client.post("/sparql", content=ASK_BANORTE.encode(),
+                    headers={"Content-Type": "application/sparql-query", "Accept": SRJ})
+    assert r.status_code == 200
+    assert json.loads(r.content) == {"head": {}, "boolean": True}
+
+
+def test_post_other_content_type_is_415(client):
+    r = client.post("/sparql", content=b"{}", headers={"Content-Type": "application/json"})
+    assert r.status_code == 415
+
+
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv;q=0.4, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+        ("application/sparql-results+xml;q=0.1, text/*;q=0.5", "text/csv"),
+        ("*/*", SRJ),
+        ("", SRJ),
+    ],
+)
+def test_select_content_negotiation(client, accept, expected):
+    r = client.get("/sparql", params={"query": SELECT_LENDERS}, headers={"Accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == expected
+
+
+def test_select_as_csv_parses(client):
+    r = client.get("/sparql", params={"query": SELECT_LENDERS}, headers={"Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {(row["loan"], row["lender"]) for row in rows} == EXPECTED_LENDERS
+
+
+def test_select_as_xml_parses(client):
+    r = client.get("/sparql", params={"query": SELECT_LENDERS, "format": "xml"})
+    ns = {"s": "http://www.w3.org/2005/sparql-results#"}
+    root = ET.fromstring(r.content)
+    assert len(root.findall(".//s:result", ns)) == len(EXPECTED_LENDERS)
+
+
+def test_nothing_acceptable_is_406(client):
+    r = client.get("/sparql", params={"query": SELECT_LENDERS}, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+    r = client.get("/sparql", params={"query": CONSTRUCT_LENDERS}, headers={"Accept": "text/csv"})
+    assert r.status_code == 406
+
+
+@pytest.mark.parametrize(
+    "accept, rdflib_format",
+    [("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
+     ("application/rdf+xml", "xml"), ("*/*", "turtle")],
+)
+def test_construct_formats_parse_back(client, accept, rdflib_format):
+    r = client.get("/sparql", params={"query": CONSTRUCT_LENDERS}, headers={"Accept": accept})
+    assert r.status_code == 200
+    graph = rdflib.Graph().parse(data=r.content, format=rdflib_format)
+    lender = rdflib.URIRef("https://w3id.org/ftm-graph/fiscal#lender")
+    assert {(str(s), str(o)) for s, o in graph.subject_objects(lender)} == EXPECTED_LENDERS
+
+
+def test_format_parameter_overrides_accept(client):
+    r = client.get("/sparql", params={"query": CONSTRUCT_LENDERS, "format": "nt"}, headers={"Accept": "text/turtle"})
+    assert r.headers["content-type"].startswith("application/n-triples")
+
+
+def test_default_graph_uri_restricts_the_dataset(client):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?loan <https://w3id.org/ftm-graph/fiscal#lender> ?lender }"
+    everywhere = client.get("/sparql", params={"query": query})
+    only_sport = client.get("/sparql", params={"query": query, "default-graph-uri": SPORT_GRAPH})
+    count = lambda r: int(json.loads(r.content)["results"]["bindings"][0]["n"]["value"])  # noqa: E731
+    assert count(everywhere) == 3
+    assert count(only_sport) == 0
+
+
+def test_named_graph_uri_limits_graph_patterns(client):
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    r = client.get("/sparql", params={"query": query, "named-graph-uri": SPORT_GRAPH})
+    graphs = {b["g"]["value"] for b in json.loads(r.content)["results"]["bindings"]}
+    assert graphs == {SPORT_GRAPH}
+
+
+def test_syntax_error_is_400_with_position(client):
+    r = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
+    assert r.status_code == 400
+    assert "1:" in r.text and "SPARQL" in r.text
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"params": {"query": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}},
+        {"params": {"query": "PREFIX x: <urn:x#>\nDELETE WHERE { ?s ?p ?o }"}},
+        {"data": {"update": "CLEAR ALL"}},
+    ],
+)
+def test_updates_are_refused(client, request_kwargs):
+    method = client.post if "data" in request_kwargs else client.get
+    r = method("/sparql", **request_kwargs)
+    assert r.status_code == 403
+    assert "read-only" in r.text
+    still_there = client.get("/sparql", params={"query": ASK_BANORTE})
+    assert json.loads(still_there.content)["boolean"] is True
+
+
+def test_sparql_update_body_is_refused(client):
+    r = client.post("/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+    assert r.status_code == 403
+
+
+def test_query_and_update_together_is_400(client):
+    r = client.post("/sparql", data={"query": ASK_BANORTE, "update": "CLEAR ALL"})
+    assert r.status_code == 400
+
+
+def test_missing_query_for_a_program_is_400(client):
+    r = client.get("/sparql", headers={"Accept": SRJ})
+    assert r.status_code == 400
+
+
+def test_missing_query_in_a_browser_shows_the_form(client):
+    r = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<form" in r.text
+
+
+def test_cors_headers(client):
+    r = client.get("/sparql", params={"query": ASK_BANORTE}, headers={"Origin": "https://example.org"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    preflight = client.options(
+        "/sparql",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"},
+    )
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+def test_browser_gets_an_html_results_table(client):
+    from bs4 import BeautifulSoup
+
+    r = client.get("/sparql", params={"query": SELECT_LENDERS},
+                   headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert r.headers["content-type"].startswith("text/html")
+    soup = BeautifulSoup(r.text, "html.parser")
+    assert [th.get_text() for th in soup.select("table.results th")] == ["loan", "lender"]
+    links = {(tr.select("a")[0]["href"], tr.select("a")[1]["href"]) for tr in soup.select("table.results tbody tr")}
+    assert links == {(s.removeprefix(BASE[:-1]), o.removeprefix(BASE[:-1])) for s, o in EXPECTED_LENDERS}
+    assert soup.select_one("textarea#query").get_text() == SELECT_LENDERS
+
+
+def test_query_page_lists_saved_queries_and_prefills_one(client):
+    from bs4 import BeautifulSoup
+
+    r = client.get("/sparql", params={"example": "refinancing_links"}, headers={"Accept": "text/html"})
+    soup = BeautifulSoup(r.text, "html.parser")
+    titles = [li.strong.get_text() for li in soup.select("li.saved-query")]
+    assert "¿Qué crédito refinanció a cuál?" in titles and len(titles) >= 7
+    assert "fis:refinances" in soup.select_one("textarea#query").get_text()

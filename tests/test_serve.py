@@ -1,0 +1,64 @@
+"""The real service: uvicorn in a subprocess on a free port, asked over HTTP."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+#: What starts the service; {store} and {port} are filled in. When the CLI lands this becomes
+#: ["ftm-graph", "serve", "--store", "{store}", "--port", "{port}"].
+COMMAND = [sys.executable, "-m", "uvicorn", "--factory", "ftm_graph.app:create_app",
+           "--host", "127.0.0.1", "--port", "{port}"]
+START_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(store_path, tmp_path):
+    port = free_port()
+    command = [part.format(store=store_path, port=port) for part in COMMAND]
+    env = {**os.environ, "FTM_GRAPH_STORE": str(store_path)}
+    log = tmp_path / "service.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the service exited with {process.returncode}: {log.read_text()[-2000:]}")
+            try:
+                httpx.get(url + "/sparql?query=ASK%7B%7D", timeout=1.0)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the service did not answer within {START_TIMEOUT} s")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.slow
+def test_real_service_answers(server):
+    home = httpx.get(server + "/", timeout=10)
+    assert home.status_code == 200
+    assert home.headers["content-type"].startswith("text/html")
+    assert "Sigue el dinero" in home.text
+    ask = httpx.get(server + "/sparql", params={"query": "ASK {}"}, timeout=10)
+    assert ask.status_code == 200
+    assert ask.json() == {"head": {}, "boolean": True}
