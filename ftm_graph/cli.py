@@ -6,7 +6,9 @@ or the command line is wrong (one clear sentence on stderr, no traceback);
 """
 
 import argparse
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -141,14 +143,12 @@ def cmd_load(args, settings: Settings) -> int:
             raise InvalidData(f"{path}: no such file")
     with _open(settings, create=True) as store:
         with store.transaction() as tx:
-            refresh_vocabulary(tx, store.base_uri)
             for path in args.files:
                 graph = args.graph
                 if graph is None and not _is_dataset_syntax(path):
                     graph = graph_for(store.base_uri, path)
-                if graph:
-                    tx.clear_graph(graph)
-                tx.load_file(path, graph=graph)
+                tx.load_file(path, graph=graph, replace=True)
+            refresh_vocabulary(tx, store.base_uri)  # last: a dump carries an older copy of the ontology graph
     print(f"loaded {len(args.files)} file(s) into {settings.store}", file=sys.stderr)
     return EXIT_OK
 
@@ -189,6 +189,10 @@ def cmd_serve(args, settings: Settings) -> int:
 
 def cmd_demo(args, settings: Settings) -> int:
     from .sources import ingest, stale_sample_files
+
+    if args.base_uri is None and "FTM_GRAPH_BASE_URI" not in os.environ:
+        # The demo's IRIs use the address it serves on, so that every IRI is clickable.
+        settings = replace(settings, base_uri=f"http://{settings.host}:{settings.port}/")
 
     with _open(settings, create=True) as store:
         stale = stale_sample_files(store)

@@ -128,7 +128,7 @@ def _run(store, text: str, params: dict[str, list[str]], accept: str | None, max
     dataset = {}
     if default or named:
         # §2.1.4: the graphs named in the request are the whole RDF dataset.
-        dataset = {"default_graph": default, "named_graphs": named or None, "union": False}
+        dataset = {"default_graph": default, "named_graphs": named or None}
     try:
         results = store.query(text, **dataset)
     except SyntaxError as e:

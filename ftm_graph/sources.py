@@ -128,9 +128,8 @@ def ingest(
         with store.transaction() as tx:
             refresh_vocabulary(tx, base)
             for report, source, digest, out_path, chosen in reports:
-                tx.clear_graph(report.graph)
-                tx.load_file(out_path)
-                tx.update(f"DELETE WHERE {{ GRAPH <{graph_iri(base, 'meta')}> {{ <{report.graph}> ?p ?o }} }}")
+                tx.load_file(out_path, graph=report.graph, replace=True)
+                tx.remove_subject(report.graph, graph_iri(base, "meta"))
                 tx.load_text(
                     describe_source(report, source, digest, chosen.version), graph=graph_iri(base, "meta")
                 )

@@ -14,6 +14,12 @@ copy, and publishes it by rewriting ``CURRENT``. An error or a kill at any
 point leaves ``CURRENT`` on the old generation, so the store is exactly as it
 was. Readers open the live generation read-only and move to a newer one on
 :meth:`Store.refresh`; a generation is deleted only when no reader holds it.
+
+Every triple lives in a named graph (one per source file). The default graph
+is derived: it holds the RDF merge of all named graphs, kept up to date by
+each transaction, so that a query without ``GRAPH`` sees each triple once.
+(pyoxigraph 0.5's ``use_default_graph_as_union`` matches a triple once per
+graph holding it, which inflates COUNT and SUM; see oxigraph issue #1919.)
 """
 
 import fcntl
@@ -173,20 +179,14 @@ class Store:
     def __len__(self) -> int:
         return len(self._store) if self._store is not None else 0
 
-    def query(self, sparql: str, *, substitutions=None, default_graph=None, named_graphs=None, union: bool = True):
-        """Run a SPARQL query; the default graph is the union of all graphs unless `default_graph` is given.
+    def query(self, sparql: str, *, substitutions=None, default_graph=None, named_graphs=None):
+        """Run a SPARQL query; the default graph is the merge of all named graphs unless `default_graph` is given.
 
         Returns pyoxigraph's QuerySolutions, QueryBoolean or QueryTriples.
         Raises SyntaxError for a malformed query.
         """
         store = self._store if self._store is not None else ox.Store()
-        return store.query(
-            sparql,
-            use_default_graph_as_union=union and default_graph is None,
-            default_graph=default_graph,
-            named_graphs=named_graphs,
-            substitutions=substitutions,
-        )
+        return store.query(sparql, default_graph=default_graph, named_graphs=named_graphs, substitutions=substitutions)
 
     def named_graphs(self) -> list[str]:
         """IRIs of the named graphs, sorted."""
@@ -195,13 +195,17 @@ class Store:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def dump(self, output, fmt: str = "nquads", graph: str | None = None) -> None:
-        """Write the whole store (or one graph, as N-Triples/Turtle) to a binary file object."""
+        """Write every named graph (or one graph, as N-Triples) to a binary file object.
+
+        The derived default graph is left out: loading the dump elsewhere gives the same quads.
+        """
         if self._store is None:
             return
         if graph is not None:
             self._store.dump(output, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
-        else:
-            self._store.dump(output, format=DUMP_FORMATS[fmt])
+            return
+        quads = (q for q in self._store.quads_for_pattern(None, None, None) if not isinstance(q.graph_name, ox.DefaultGraph))
+        ox.serialize(quads, output, format=DUMP_FORMATS[fmt])
 
     @contextmanager
     def transaction(self) -> Iterator["Transaction"]:
@@ -264,30 +268,80 @@ class Store:
 
 
 class Transaction:
-    """Changes to a generation that is not published yet (see Store.transaction)."""
+    """Changes to a generation that is not published yet (see Store.transaction).
+
+    Data goes to named graphs only; the default graph (the merge of all named
+    graphs) follows each change.
+    """
 
     def __init__(self, store: ox.Store):
         self._store = store
 
     def clear_graph(self, graph: str) -> None:
-        """Remove every quad of a named graph."""
+        """Remove every quad of a named graph, and its triples that no other graph holds from the default graph."""
+        self._store.update(
+            f"""DELETE {{ ?s ?p ?o }} WHERE {{
+                  GRAPH <{graph}> {{ ?s ?p ?o }}
+                  FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}>) }}
+                }}"""
+        )
         self._store.remove_graph(ox.NamedNode(graph))
 
-    def load_file(self, path: Path, *, graph: str | None = None, fmt: ox.RdfFormat | None = None) -> None:
-        """Bulk-load an RDF file; triples go to `graph`, quads keep their graph unless `graph` is given.
+    def remove_subject(self, subject: str, graph: str) -> None:
+        """Remove the statements about `subject` in `graph` (and from the default graph unless another graph has them)."""
+        self._store.update(
+            f"""DELETE {{ <{subject}> ?p ?o }} WHERE {{
+                  GRAPH <{graph}> {{ <{subject}> ?p ?o }}
+                  FILTER NOT EXISTS {{ GRAPH ?other {{ <{subject}> ?p ?o }} FILTER(?other != <{graph}>) }}
+                }};
+                DELETE WHERE {{ GRAPH <{graph}> {{ <{subject}> ?p ?o }} }}"""
+        )
 
-        Raises StoreError naming the file and position on a syntax error.
+    def load_file(
+        self, path: Path, *, graph: str | None = None, fmt: ox.RdfFormat | None = None, replace: bool = False
+    ) -> set[str]:
+        """Bulk-load an RDF file and return the graphs it went to.
+
+        Triples go to `graph`; quads keep their graph unless `graph` is
+        given. With `replace`, those graphs are emptied first. Raises
+        StoreError naming the file and position on a syntax error.
         """
         fmt = fmt or rdf_format(path)
-        to_graph = ox.NamedNode(graph) if graph else None
+        if not fmt.supports_datasets and graph is None:
+            raise StoreError(f"{path}: {fmt.name} has no graphs; say which named graph it goes to")
+        touched: set[str] = set()
+        target = ox.NamedNode(graph) if graph else None
+        if replace:
+            for name in [graph] if graph else self._graphs_in(path, fmt):
+                self.clear_graph(name)
+
+        def quads():
+            for quad in ox.parse(path=str(path), format=fmt):
+                g = target or quad.graph_name
+                if isinstance(g, ox.DefaultGraph):
+                    raise StoreError(f"{path}: has triples outside any named graph; load it with --graph IRI")
+                touched.add(g.value)
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, g)
+
         try:
-            if fmt.supports_datasets and to_graph is None:
-                self._store.bulk_load(path=str(path), format=fmt)
-            elif fmt.supports_datasets:
-                for quad in ox.parse(path=str(path), format=fmt):
-                    self._store.add(ox.Quad(quad.subject, quad.predicate, quad.object, to_graph))
+            if fmt.supports_datasets or target is None:
+                self._store.bulk_extend(quads())
             else:
-                self._store.bulk_load(path=str(path), format=fmt, to_graph=to_graph or ox.DefaultGraph())
+                self._store.bulk_load(path=str(path), format=fmt, to_graph=target)
+                touched.add(graph)
+        except SyntaxError as e:
+            raise StoreError(f"{path}: not valid {fmt.name}: {e}") from None
+        except OSError as e:
+            raise StoreError(f"{path}: cannot be read: {e.strerror or e}") from None
+        for name in touched:
+            self._merge_into_default(name)
+        return touched
+
+    @staticmethod
+    def _graphs_in(path: Path, fmt: ox.RdfFormat) -> set[str]:
+        try:
+            return {q.graph_name.value for q in ox.parse(path=str(path), format=fmt)
+                    if isinstance(q.graph_name, ox.NamedNode)}
         except SyntaxError as e:
             raise StoreError(f"{path}: not valid {fmt.name}: {e}") from None
         except OSError as e:
@@ -296,14 +350,18 @@ class Transaction:
     def load_text(self, text: str, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
         """Load RDF text into a named graph (for small descriptions such as provenance)."""
         self._store.bulk_load(input=text.encode(), format=fmt, to_graph=ox.NamedNode(graph))
+        self._merge_into_default(graph)
 
-    def update(self, sparql_update: str) -> None:
-        """Run a SPARQL Update on the new generation."""
-        self._store.update(sparql_update)
+    def _merge_into_default(self, graph: str) -> None:
+        node = ox.NamedNode(graph)
+        self._store.bulk_extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+            for q in self._store.quads_for_pattern(None, None, None, node)
+        )
 
     def query(self, sparql: str, **kwargs):
-        """Query the new generation as it is so far (union default graph)."""
-        return self._store.query(sparql, use_default_graph_as_union=True, **kwargs)
+        """Query the new generation as it is so far."""
+        return self._store.query(sparql, **kwargs)
 
     def __len__(self) -> int:
         return len(self._store)

@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -61,11 +62,13 @@ def test_demo_is_idempotent(sample_store, tmp_path):
     copy = tmp_path / "store"
     shutil.copytree(sample_store, copy)
     with Store(copy) as s:
-        before, generation = len(s), s.generation
+        generation = s.generation
+    before = dump_lines(copy)
     proc = run("demo", "--no-serve", "--store", str(copy))
     assert "up to date" in proc.stderr
     with Store(copy) as s:
-        assert (len(s), s.generation) == (before, generation)
+        assert s.generation == generation
+    assert dump_lines(copy) == before
 
 
 REPORTED = [
@@ -88,7 +91,7 @@ REPORTED = [
 def test_sample_holds_the_reported_figures_with_their_sources(sample_store, value, measure):
     with Store(sample_store) as store:
         rows = list(store.query(PREFIX + """
-            SELECT ?measure ?url WHERE {
+            SELECT ?measure ?url ?expected WHERE {
               ?a a fis:Amount ; fis:value ?v ; fis:measure ?measure ; prov:wasDerivedFrom ?row .
               ?row dct:source ?doc . ?doc fis:url ?url .
               FILTER(?v = ?expected)
@@ -111,7 +114,8 @@ def test_refinancing_links_the_2017_loans_to_the_old_ones(sample_store):
 
 def test_illustrative_records_are_marked_and_apart(sample_store):
     with Store(sample_store) as store:
-        marked = list(store.query(PREFIX + "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s fis:illustrative true } }"))
+        marked = list(store.query(PREFIX + "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s fis:illustrative true } "
+                                           "FILTER(?g != <" + BASE + "graph/meta>) }"))
         flagged = list(store.query(PREFIX + "SELECT ?g WHERE { ?g a fis:SourceFile ; fis:illustrative true }"))
     assert marked, "the sample has an illustrative trail"
     assert {r["g"].value for r in marked} == {r["g"].value for r in flagged}
@@ -140,12 +144,11 @@ def test_dump_round_trips(sample_store, tmp_path):
     run("dump", "--store", str(sample_store), "-o", str(out))
     reloaded = ox.Store()
     reloaded.bulk_load(path=str(out), format=ox.RdfFormat.N_QUADS)
-    with Store(sample_store) as store:
-        assert len(reloaded) == len(store)
+    lines = comparable(out.read_text(encoding="utf-8"))
+    assert len(reloaded) == len(out.read_text(encoding="utf-8").splitlines()) > 1000
     copy = tmp_path / "copy"
     run("load", "--store", str(copy), str(out))
-    with Store(copy) as again:
-        assert len(again) == len(reloaded)
+    assert dump_lines(copy) == lines == dump_lines(sample_store)
 
 
 def test_validate_sample_conforms(sample_store):
@@ -162,10 +165,16 @@ def test_validate_reports_violations(tmp_path):
 
 
 def dump_lines(path: Path) -> set[str]:
+    """The store's quads as N-Quads lines; blank-node labels (new at each load of the ontology) replaced by `_:b`."""
     out = io.BytesIO()
     with Store(path) as s:
         s.dump(out)
-    return set(out.getvalue().decode().splitlines())
+    return comparable(out.getvalue().decode())
+
+
+def comparable(nquads: str) -> set[str]:
+    lines = nquads.splitlines()
+    return {re.sub(r"_:\w+", "_:b", line) for line in lines} | {f"{len(lines)} quads"}
 
 
 def test_reingest_replaces_and_never_duplicates(tmp_path):

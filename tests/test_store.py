@@ -50,17 +50,34 @@ def test_transaction_publishes_a_new_generation(store, tmp_path):
     with store.transaction() as tx:
         tx.load_file(write_nt(tmp_path / "a.nt", 10), graph=G)
     assert store.generation == 1
-    assert len(store) == 10
+    assert count(store) == 10
     assert store.named_graphs() == [G]
 
 
-def test_default_graph_is_the_union_of_named_graphs(store, tmp_path):
+def count(store, query="SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **kwargs) -> int:
+    return int(next(iter(store.query(query, **kwargs)))["n"].value)
+
+
+def test_default_graph_is_the_merge_of_named_graphs(store, tmp_path):
+    """A triple held by two graphs counts once without GRAPH (an RDF merge), twice across graphs."""
     with store.transaction() as tx:
         tx.load_file(write_nt(tmp_path / "a.nt", 3), graph=G)
-    rows = list(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
-    assert rows[0]["n"].value == "3"
-    rows = list(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", union=False))
-    assert rows[0]["n"].value == "0"
+        tx.load_file(write_nt(tmp_path / "b.nt", 5), graph=BASE + "graph/other")
+    assert count(store) == 5
+    assert count(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") == 8
+    assert count(store, default_graph=[]) == 0
+
+
+def test_clearing_a_graph_keeps_triples_that_another_graph_holds(store, tmp_path):
+    with store.transaction() as tx:
+        tx.load_file(write_nt(tmp_path / "a.nt", 3), graph=G)
+        tx.load_file(write_nt(tmp_path / "b.nt", 5), graph=BASE + "graph/other")
+    with store.transaction() as tx:
+        tx.clear_graph(BASE + "graph/other")
+    assert count(store) == 3
+    with store.transaction() as tx:
+        tx.clear_graph(G)
+    assert count(store) == 0
 
 
 def test_failure_half_way_leaves_the_store_exactly_as_it_was(store, tmp_path):
@@ -86,7 +103,7 @@ def test_replacing_a_graph_twice_does_not_duplicate(store, tmp_path):
         with store.transaction() as tx:
             tx.clear_graph(G)
             tx.load_file(data, graph=G)
-    assert len(store) == 20
+    assert count(store) == 20
 
 
 def test_second_writer_is_refused_at_once(store, tmp_path):
@@ -101,9 +118,9 @@ def test_reader_moves_to_new_generation_on_refresh(store, tmp_path):
     with Store(store.path) as reader:
         with store.transaction() as tx:
             tx.load_file(write_nt(tmp_path / "a.nt", 5), graph=G)
-        assert len(reader) == 0  # still on the old state until it refreshes
+        assert count(reader) == 0  # still on the old state until it refreshes
         assert reader.refresh()
-        assert len(reader) == 5
+        assert count(reader) == 5
 
 
 def test_old_generations_are_pruned_but_not_under_a_reader(store, tmp_path):
@@ -117,7 +134,7 @@ def test_old_generations_are_pruned_but_not_under_a_reader(store, tmp_path):
                 tx.load_file(data, graph=G)
         gens = sorted(p.name for p in store.path.glob("gen-*"))
         assert "gen-000001" in gens and "gen-000002" not in gens
-        assert len(pinned) == 5
+        assert count(pinned) == 5
     with store.transaction():
         pass
     assert sorted(p.name for p in store.path.glob("gen-*")) == ["gen-000004", "gen-000005"]
