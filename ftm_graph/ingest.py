@@ -626,12 +626,17 @@ class _Runner:
         return url
 
 
+#: Rows between two calls of map_file's progress callback.
+PROGRESS_EVERY = 5000
+
+
 def map_file(path: Path, mapping: Mapping, *, base_uri: str, graph_iri: str, out: TextIO,
-             encoding: str | None = None) -> MapResult:
+             encoding: str | None = None, progress: Callable[[int], None] | None = None) -> MapResult:
     """Map one source file to N-Quads in ``graph_iri``, writing lines to ``out``.
 
     Every row is checked; if any does not fit, InvalidData lists the problems
-    (at most 50) and the caller must discard what was written.
+    (at most 50) and the caller must discard what was written. `progress`, if
+    given, is called with the number of rows read every PROGRESS_EVERY rows.
     """
     path = Path(path)
     file = path.name
@@ -650,6 +655,8 @@ def map_file(path: Path, mapping: Mapping, *, base_uri: str, graph_iri: str, out
     write = out.write
     for n, record in rows:
         count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
         if record is None:  # a row or record that cannot be read: its problem comes next
             continue
         before = len(problems)

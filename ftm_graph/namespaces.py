@@ -2,6 +2,7 @@
 
 FIS = "https://w3id.org/ftm-graph/fiscal#"
 CODE = "https://w3id.org/ftm-graph/code/"
+FSH = "https://w3id.org/ftm-graph/shapes#"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -25,6 +26,7 @@ OCDS = "http://purl.org/onto-ocds/ocds#"
 PREFIXES: dict[str, str] = {
     "fis": FIS,
     "code": CODE,
+    "fsh": FSH,
     "rdf": RDF,
     "rdfs": RDFS,
     "xsd": XSD,

@@ -9,13 +9,16 @@ cleanly.
 """
 
 import hashlib
+import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
 from urllib.parse import quote
+
+import yaml
 
 from . import mapping as mapping_mod
 from .clean import slug
@@ -119,8 +122,9 @@ def ingest(
             chosen = _choose_mapping(path, mappings, mapping_name or source.mapping, kind)
             graph = graph_for(base, path)
             out_path = Path(tmp) / f"{number}.nq"
-            with open(out_path, "w", encoding="utf-8") as out:
-                result = map_file(path, chosen, base_uri=base, graph_iri=graph, out=out, encoding=encoding)
+            with open(out_path, "w", encoding="utf-8") as out, _row_bar(path, progress) as bar:
+                result = map_file(path, chosen, base_uri=base, graph_iri=graph, out=out, encoding=encoding,
+                                  progress=bar)
             report = IngestReport(path, graph, chosen.name, result.rows, result.triples)
             reports.append((report, source, sha256(path), out_path, chosen))
             if progress:
@@ -134,6 +138,18 @@ def ingest(
                     describe_source(report, source, digest, chosen.version), graph=graph_iri(base, "meta")
                 )
     return [r[0] for r in reports]
+
+
+@contextmanager
+def _row_bar(path: Path, enabled):
+    """A progress bar of rows read, on a terminal only (long ingests); yields its update function or None."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=path.name, unit=" rows", leave=False, file=sys.stderr) as bar:
+        yield lambda count: bar.update(count - bar.n)
 
 
 def _merge(sidecar: SourceInfo, override: SourceInfo | None) -> SourceInfo:
@@ -154,13 +170,14 @@ def _choose_mapping(path, mappings, name, kind):
 
 
 def refresh_vocabulary(tx, base: str) -> None:
-    """Put the current ontology and code lists in `graph/ontology`, so labels travel with the data."""
+    """Put the current ontology and code lists in `graph/ontology`, so labels travel with the data,
+    and the dataset's description (`ontology/dataset.ttl`, IRIs relative to the base) in `graph/meta`."""
     graph = graph_iri(base, "ontology")
     tx.clear_graph(graph)
     ontology = data_dir("ontology")
     for ttl in [ontology / "fiscal.ttl", *sorted((ontology / "codes").glob("*.ttl"))]:
-        if ttl.is_file():
-            tx.load_file(ttl, graph=graph)
+        tx.load_file(ttl, graph=graph)
+    tx.replace_descriptions(ontology / "dataset.ttl", graph=graph_iri(base, "meta"), base_iri=base)
 
 
 def _lit(value, datatype: str | None = None, lang: str | None = None) -> str:

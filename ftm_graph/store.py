@@ -337,6 +337,18 @@ class Transaction:
             self._merge_into_default(name)
         return touched
 
+    def replace_descriptions(self, path: Path, *, graph: str, base_iri: str) -> None:
+        """Load a Turtle file into `graph`, first removing what `graph` said about the file's subjects."""
+        try:
+            triples = list(ox.parse(path=str(path), format=rdf_format(path), base_iri=base_iri))
+        except SyntaxError as e:
+            raise StoreError(f"{path}: not valid Turtle: {e}") from None
+        for subject in {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}:
+            self.remove_subject(subject, graph)
+        target = ox.NamedNode(graph)
+        self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
+        self._merge_into_default(graph)
+
     @staticmethod
     def _graphs_in(path: Path, fmt: ox.RdfFormat) -> set[str]:
         try:
