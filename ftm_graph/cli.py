@@ -158,11 +158,11 @@ def _is_dataset_syntax(path: Path) -> bool:
 
 
 def cmd_query(args, settings: Settings) -> int:
-    from .store import serialize
+    from . import formats
 
     text = args.query
     candidate = Path(text)
-    if "\n" not in text and len(text) < 4096 and candidate.suffix in (".rq", ".sparql") :
+    if "\n" not in text and len(text) < 4096 and candidate.suffix in (".rq", ".sparql"):
         if not candidate.is_file():
             raise InvalidData(f"{candidate}: no such query file")
         text = candidate.read_text(encoding="utf-8")
@@ -171,7 +171,13 @@ def cmd_query(args, settings: Settings) -> int:
             results = store.query(text)
         except SyntaxError as e:
             raise InvalidData(f"the query is not valid SPARQL: {e}") from None
-        sys.stdout.buffer.write(serialize(results, args.format))
+        kind = formats.result_kind(results)
+        offered = formats.GRAPH_FORMATS if kind == "triples" else formats.RESULT_FORMATS
+        fmt = formats.by_alias(offered, args.format or ("turtle" if kind == "triples" else "csv"))
+        if fmt is None or fmt.writer is None:
+            what = "a CONSTRUCT or DESCRIBE" if kind == "triples" else "a SELECT or ASK"
+            raise InvalidData(f"{what} result cannot be written as {args.format}")
+        sys.stdout.buffer.write(formats.serialize(results, fmt))
     return EXIT_OK
 
 

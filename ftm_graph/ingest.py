@@ -369,7 +369,7 @@ class _Runner:
                 found = inst.get(name) or ()
                 if key is not None:
                     k = key(ctx)
-                    for tctx, tiri, tkeys in found:
+                    for _tctx, tiri, tkeys in found:
                         if k in tkeys:
                             return f"<{tiri}>"
                 elif not target.each:

@@ -379,35 +379,9 @@ class Transaction:
         return len(self._store)
 
 
-#: `ftm-graph query --format` names → pyoxigraph formats.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-}
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-}
-
-
-def serialize(results, fmt: str | None = None, prefixes: dict[str, str] | None = None) -> bytes:
-    """Serialise query results: SELECT/ASK as csv (default), tsv, json or xml; CONSTRUCT/DESCRIBE as turtle or ntriples."""
-    if isinstance(results, ox.QueryTriples):
-        fmt = fmt or "turtle"
-        if fmt not in GRAPH_FORMATS:
-            raise StoreError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}; use turtle or ntriples")
-        return ox.serialize(results, format=GRAPH_FORMATS[fmt], prefixes=prefixes if fmt == "turtle" else None)
-    fmt = fmt or "csv"
-    if fmt not in RESULT_FORMATS:
-        raise StoreError(f"a SELECT or ASK result cannot be written as {fmt}; use csv, tsv, json or xml")
-    return results.serialize(format=RESULT_FORMATS[fmt])
-
-
 def union_graph(store: Store):
     """The whole store as one rdflib Graph (all named graphs merged), e.g. for SHACL validation."""
     import rdflib
 
-    data = serialize(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), "ntriples")
+    data = ox.serialize(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), format=ox.RdfFormat.N_TRIPLES)
     return rdflib.Graph().parse(data=data, format="nt")

@@ -14,6 +14,7 @@ with warnings.catch_warnings():
 from ftm_graph.app import create_app
 from ftm_graph.config import Settings
 from ftm_graph.store import Store, create_store
+from ftm_graph.validate import load_ontology, load_shapes
 
 DATA = Path(__file__).parent / "data"
 BASE = "http://127.0.0.1:8000/"
@@ -57,3 +58,15 @@ def client(settings, store) -> TestClient:
     """A client of the web app over the test store (requests are served in-process)."""
     with TestClient(create_app(settings, store)) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def ontology():
+    """The ontology and code lists as one rdflib Graph (as validation uses them)."""
+    return load_ontology()
+
+
+@pytest.fixture(scope="session")
+def shapes():
+    """The SHACL shapes, as loaded for validation."""
+    return load_shapes()

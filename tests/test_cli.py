@@ -201,7 +201,8 @@ def test_a_file_failing_half_way_changes_nothing(tmp_path):
     assert dump_lines(tmp_path / "s") == before
 
 
-@pytest.mark.parametrize("case", ["missing-file", "unknown-kind", "not-a-store", "bad-query", "unknown-mapping"])
+@pytest.mark.parametrize("case", ["missing-file", "unknown-kind", "not-a-store", "bad-query", "unknown-mapping",
+                                  "wrong-format"])
 def test_bad_input_gets_one_clear_sentence(tmp_path, case):
     store = tmp_path / "s"
     odd = tmp_path / "odd.csv"
@@ -215,8 +216,9 @@ def test_bad_input_gets_one_clear_sentence(tmp_path, case):
         "not-a-store": ["query", "--store", str(notastore), "ASK {}"],
         "bad-query": ["query", "--store", str(notastore.parent / "s2"), "SELEC nothing"],
         "unknown-mapping": ["ingest", "--store", str(store), "--mapping", "nope", str(odd)],
+        "wrong-format": ["query", "--store", str(notastore.parent / "s2"), "--format", "turtle", "ASK {}"],
     }[case]
-    if case == "bad-query":
+    if case in ("bad-query", "wrong-format"):
         run("load", "--store", str(notastore.parent / "s2"), str(_tiny_ttl(tmp_path)))
     proc = run(*args, check_rc=2)
     assert proc.stderr.startswith("ftm-graph: ")

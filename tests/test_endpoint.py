@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import rdflib
-
 from conftest import BASE
 
 ASK_BANORTE = f"ASK {{ <{BASE}id/debt/ZAC-2017-BANORTE> a <https://w3id.org/ftm-graph/fiscal#DebtObligation> }}"

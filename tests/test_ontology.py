@@ -8,7 +8,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
 from ftm_graph.namespaces import CODE, FIS
 from ftm_graph.resources import data_dir
-from ftm_graph.validate import load_ontology, load_shapes, validate_graph
+from ftm_graph.validate import validate_graph
 
 HERE = Path(__file__).parent
 MINI = HERE / "data" / "mini.ttl"
@@ -48,16 +48,6 @@ TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
 @pytest.fixture(scope="module")
 def fiscal() -> Graph:
     return Graph().parse(ONTOLOGY / "fiscal.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return load_ontology()
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return load_shapes()
 
 
 @pytest.fixture(scope="module")

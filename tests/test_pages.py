@@ -3,8 +3,8 @@
 import pytest
 import rdflib
 from bs4 import BeautifulSoup
-
 from conftest import BASE, DATA, TestClient
+
 from ftm_graph import formats
 from ftm_graph.app import create_app
 from ftm_graph.config import Settings

@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import BASE
+
 from ftm_graph import formats
 from ftm_graph.endpoint import load_queries
 

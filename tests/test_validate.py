@@ -6,7 +6,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 
 from ftm_graph.namespaces import FIS
-from ftm_graph.validate import Report, Violation, format_report, load_ontology, load_shapes, validate_graph
+from ftm_graph.validate import Report, Violation, format_report, load_shapes, validate_graph
 
 HERE = Path(__file__).parent
 MINI = HERE / "data" / "mini.ttl"
@@ -18,16 +18,6 @@ BAD_RFC = {"es": "El RFC está mal escrito", "en": "The RFC is malformed"}
 
 def violation(focus, messages, value=None, severity="Violation"):
     return Violation(focus=focus, path=None, value=value, messages=messages, severity=severity, shape=None)
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return load_ontology()
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return load_shapes()
 
 
 # --- format_report -----------------------------------------------------------------------
