@@ -136,7 +136,7 @@ def _progress(report) -> None:
 
 
 def cmd_load(args, settings: Settings) -> int:
-    from .sources import graph_for, refresh_vocabulary
+    from .sources import after_write, graph_for
 
     for path in args.files:
         if not path.is_file():
@@ -148,7 +148,7 @@ def cmd_load(args, settings: Settings) -> int:
                 if graph is None and not _is_dataset_syntax(path):
                     graph = graph_for(store.base_uri, path)
                 tx.load_file(path, graph=graph, replace=True)
-            refresh_vocabulary(tx, store.base_uri)  # last: a dump carries an older copy of the ontology graph
+            after_write(tx, store.base_uri)  # last: a dump carries an older copy of the ontology graph
     print(f"loaded {len(args.files)} file(s) into {settings.store}", file=sys.stderr)
     return EXIT_OK
 

@@ -129,13 +129,13 @@ def ingest(
             if progress:
                 progress(report)
         with store.transaction() as tx:
-            refresh_vocabulary(tx, base)
             for report, source, digest, out_path, chosen in reports:
                 tx.load_file(out_path, graph=report.graph, replace=True)
                 tx.remove_subject(report.graph, graph_iri(base, "meta"))
                 tx.load_text(
                     describe_source(report, source, digest, chosen.version), graph=graph_iri(base, "meta")
                 )
+            after_write(tx, base)
     return [r[0] for r in reports]
 
 
@@ -166,6 +166,18 @@ def _choose_mapping(path, mappings, name, kind):
             raise InvalidData(f"{path}: there is no mapping named '{name}'; known mappings: {known}")
         return mappings[name]
     return mapping_mod.detect_mapping(path, mappings, kind)
+
+
+#: What is derived from the data at each write and published with the generation (in ``tx.dir``):
+#: functions ``(transaction, base_uri) -> None``, run in order after the data changes.
+DERIVED: tuple = ()
+
+
+def after_write(tx, base: str) -> None:
+    """Bring what travels with every generation up to date: vocabulary, dataset description, derived files."""
+    refresh_vocabulary(tx, base)
+    for build in DERIVED:
+        build(tx, base)
 
 
 def refresh_vocabulary(tx, base: str) -> None:

@@ -3,8 +3,10 @@
 This is the only module that imports pyoxigraph. A store folder holds:
 
 - ``ftm-graph.json``: the store's format and the base URI its IRIs use;
-- ``gen-000001/``, ``gen-000002/``, …: pyoxigraph stores, never written
-  after they are published;
+- ``gen-000001/``, ``gen-000002/``, …: generations, never written after they
+  are published, each holding the pyoxigraph store (``oxigraph/``) and files
+  derived from it at write time (e.g. a search index), see
+  :attr:`Transaction.dir` and :attr:`Store.generation_dir`;
 - ``CURRENT``: the name of the live generation, replaced with ``os.replace``;
 - ``write.lock``: held (``flock``) by the one process that writes.
 
@@ -36,6 +38,7 @@ from .errors import StoreError
 
 FORMAT_VERSION = 1
 CONFIG = "ftm-graph.json"
+OXIGRAPH = "oxigraph"  #: the pyoxigraph store inside a generation folder
 
 #: File suffix → pyoxigraph format, for `ftm-graph load` and dumps.
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
@@ -130,6 +133,7 @@ class Store:
         self.path = Path(path)
         self._store: ox.Store | None = None
         self._reader_lock = None
+        self.generation_dir: Path | None = None
         config = _read_config(self.path)
         #: base of the data IRIs, fixed when the store was created
         self.base_uri: str = config["base_uri"]
@@ -149,12 +153,14 @@ class Store:
         lock = open(self.path / name / "reader.lock", "a")
         fcntl.flock(lock, fcntl.LOCK_SH)
         try:
-            store = ox.Store.read_only(str(self.path / name))
+            store = ox.Store.read_only(str(self.path / name / OXIGRAPH))
         except OSError as e:
             lock.close()
             raise StoreError(f"the store at {self.path} cannot be opened: {e}") from None
         self._close()
         self._store, self._reader_lock, self.generation = store, lock, number
+        #: folder of the live generation: files derived at write time live beside its ``oxigraph/``
+        self.generation_dir: Path | None = self.path / name
         return True
 
     def close(self) -> None:
@@ -230,9 +236,10 @@ class Store:
             current = _current(self.path)
             number = (_gen_number(current) if current else 0) + 1
             staging = self.path / (_gen_name(number) + ".staging")
+            staging.mkdir()
             if current:
-                ox.Store.read_only(str(self.path / current)).backup(str(staging))
-            tx = Transaction(ox.Store(str(staging)))
+                ox.Store.read_only(str(self.path / current / OXIGRAPH)).backup(str(staging / OXIGRAPH))
+            tx = Transaction(ox.Store(str(staging / OXIGRAPH)), staging)
             try:
                 yield tx
                 tx._store.flush()
@@ -274,8 +281,10 @@ class Transaction:
     graphs) follows each change.
     """
 
-    def __init__(self, store: ox.Store):
+    def __init__(self, store: ox.Store, folder: Path):
         self._store = store
+        #: the new generation's folder: derived files written here are published with it
+        self.dir = folder
 
     def clear_graph(self, graph: str) -> None:
         """Remove every quad of a named graph, and its triples that no other graph holds from the default graph."""

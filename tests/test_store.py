@@ -97,6 +97,18 @@ def test_failure_half_way_leaves_the_store_exactly_as_it_was(store, tmp_path):
     assert not list(store.path.glob("*.staging"))
 
 
+def test_files_derived_in_a_transaction_are_published_with_it(store, tmp_path):
+    with store.transaction() as tx:
+        tx.load_file(write_nt(tmp_path / "a.nt", 3), graph=G)
+        (tx.dir / "index.txt").write_text("derived from 3 triples")
+    assert (store.generation_dir / "index.txt").read_text() == "derived from 3 triples"
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            (tx.dir / "index.txt").write_text("half done")
+            raise RuntimeError("failed before publishing")
+    assert (store.generation_dir / "index.txt").read_text() == "derived from 3 triples"
+
+
 def test_replacing_a_graph_twice_does_not_duplicate(store, tmp_path):
     data = write_nt(tmp_path / "a.nt", 20)
     for _ in range(2):
