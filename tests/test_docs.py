@@ -31,10 +31,12 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_second():
     setup = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", setup, flags=re.S)
     commands = [line for block in blocks for line in block.splitlines() if line and not line.startswith("#")]
-    assert len(commands) == 2
-    assert "ftm-graph demo" in commands[0]
+    assert commands == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    assert "ftm-graph demo" in demo and "pip install -q ." in demo
     ci = (ROOT / ".ci" / "run").read_text()
-    assert commands[1] in ci.splitlines()
+    assert "make test" in ci.splitlines()
 
 
 def test_every_option_has_help():
