@@ -130,7 +130,7 @@ def ingest(
                 progress(report)
         with store.transaction() as tx:
             for report, source, digest, out_path, chosen in reports:
-                tx.load_file(out_path, graph=report.graph, replace=True)
+                tx.replace_graph(report.graph, out_path)
                 tx.remove_subject(report.graph, graph_iri(base, "meta"))
                 tx.load_text(
                     describe_source(report, source, digest, chosen.version), graph=graph_iri(base, "meta")
@@ -182,12 +182,22 @@ def after_write(tx, base: str) -> None:
 
 def refresh_vocabulary(tx, base: str) -> None:
     """Put the current ontology and code lists in `graph/ontology`, so labels travel with the data,
-    and the dataset's description (`ontology/dataset.ttl`, IRIs relative to the base) in `graph/meta`."""
+    and the dataset's description (`ontology/dataset.ttl`, IRIs relative to the base) in `graph/meta`.
+
+    The ontology graph is reloaded only when the vocabulary files changed (their SHA-256 is kept
+    in `graph/meta`): reloading its ~60k triples would otherwise dominate small ingests.
+    """
     graph = graph_iri(base, "ontology")
-    tx.clear_graph(graph)
     ontology = data_dir("ontology")
-    for ttl in [ontology / "fiscal.ttl", *sorted((ontology / "codes").glob("*.ttl"))]:
-        tx.load_file(ttl, graph=graph)
+    files = [ontology / "fiscal.ttl", *sorted((ontology / "codes").glob("*.ttl"))]
+    digest = hashlib.sha256(b"".join(sha256(f).encode() for f in files)).hexdigest()
+    known = f"ASK {{ GRAPH <{graph_iri(base, 'meta')}> {{ <{graph}> <{FIS}sha256> {_lit(digest)} }} }}"
+    if not tx.query(known):
+        tx.clear_graph(graph)
+        for ttl in files:
+            tx.load_file(ttl, graph=graph)
+        tx.remove_subject(graph, graph_iri(base, "meta"))
+        tx.load_text(f"<{graph}> <{FIS}sha256> {_lit(digest)} .\n", graph=graph_iri(base, "meta"))
     tx.replace_descriptions(ontology / "dataset.ttl", graph=graph_iri(base, "meta"), base_iri=base)
 
 

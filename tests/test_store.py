@@ -200,3 +200,26 @@ def test_kill_during_a_write_leaves_the_old_state(store, tmp_path, delay):
             tx.load_file(tmp_path / "a.nt", graph=BASE + "graph/again")
         assert again.generation == 2
         assert not list(store.path.glob("*.staging"))
+
+
+def write_nq(path: Path, labels: dict[int, str], graph: str = G) -> Path:
+    with open(path, "w") as f:
+        for i, label in labels.items():
+            f.write(f'<{BASE}id/thing/{i}> <http://www.w3.org/2000/01/rdf-schema#label> "{label}" <{graph}> .\n')
+    return path
+
+
+def test_replace_graph_writes_only_the_difference_and_keeps_the_merge(store, tmp_path):
+    other = BASE + "graph/other"
+    with store.transaction() as tx:
+        tx.replace_graph(G, write_nq(tmp_path / "a.nq", {1: "uno", 2: "dos", 3: "tres"}))
+        tx.replace_graph(other, write_nq(tmp_path / "o.nq", {3: "tres"}, other))
+    with store.transaction() as tx:
+        tx.replace_graph(G, write_nq(tmp_path / "a.nq", {1: "uno", 2: "DOS", 4: "cuatro"}))
+    labels = {r["l"].value for r in store.query("SELECT ?l WHERE { ?s ?p ?l }")}
+    assert labels == {"uno", "DOS", "cuatro", "tres"}  # "tres" stays: the other graph holds it
+    in_g = {r["l"].value for r in store.query(f"SELECT ?l WHERE {{ GRAPH <{G}> {{ ?s ?p ?l }} }}")}
+    assert in_g == {"uno", "DOS", "cuatro"}
+    with store.transaction() as tx:
+        tx.replace_graph(other, write_nq(tmp_path / "o.nq", {}, other))
+    assert "tres" not in {r["l"].value for r in store.query("SELECT ?l WHERE { ?s ?p ?l }")}
