@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
-from . import __version__, endpoint, pages
+from . import __version__, admin, catalog, endpoint, explore, pages, views
 from .config import Settings
 from .namespaces import PREFIXES
 from .resources import data_dir
@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, store=None) -> FastAPI:
         store = Store(settings.store)
     web = data_dir("web")
 
-    app = FastAPI(title="ftm-graph", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="ftm-graph", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=endpoint.lifespan)  # starts and stops the SPARQL query workers
     #: the store every request reads; handlers call store.refresh() first
     app.state.store = store
     app.state.settings = settings
@@ -55,11 +56,16 @@ def create_app(settings: Settings | None = None, store=None) -> FastAPI:
     )
     app.state.messages = load_messages(web / "messages.yaml")
     app.state.term_labels = load_term_labels(web / "term_labels.yaml")
+    #: kinds of entity page (web/kinds.yaml): classes, template, facts shown first
+    app.state.kinds = views.load_kinds(web / "kinds.yaml")
     app.state.queries = endpoint.load_queries()
     #: results of whole-graph queries (home stories), valid for one store generation
     app.state.cache = {}
 
     app.include_router(endpoint.router)
+    app.include_router(catalog.router)  # VoID, DCAT, dumps, sitemap, the vocabulary's namespace pages
+    app.include_router(admin.router)  # /update and /store: 404 unless an admin token is configured
+    app.include_router(explore.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=web / "static"), name="static")
     # SPARQL 1.1 Protocol clients in browsers on other sites (e.g. YASGUI) need CORS.

@@ -74,8 +74,8 @@ def slug(value: str | None) -> str | None:
 
 
 _NUMBER = {
-    "point": re.compile(r"^(\d{1,3}(?:[, ]\d{3})+|\d*)(\.\d+)?$"),
-    "comma": re.compile(r"^(\d{1,3}(?:[. ]\d{3})+|\d*)(,\d+)?$"),
+    "point": re.compile(r"^(\d{1,3}(?:[, ]\d{3})+|\d*)(\.\d*)?$"),
+    "comma": re.compile(r"^(\d{1,3}(?:[. ]\d{3})+|\d*)(,\d*)?$"),
 }
 _CURRENCY = re.compile(r"^(?:MXN|MN|M\.N\.|\$)\s*|\s*(?:MXN|MN|M\.N\.|pesos)$", re.I)
 
@@ -100,14 +100,14 @@ def _number(value: str, decimal: str, money: bool) -> str | None:
     negative = False
     if money and v.startswith("(") and v.endswith(")"):
         negative, v = True, v[1:-1].strip()
-    if v[:1] in "-−":
+    if v[:1] in "-−‐‑":
         negative, v = not negative, v[1:].strip()
     elif v[:1] == "+":
         v = v[1:].strip()
     if money and (v[:1] in "$Mm" or v[-1:] in "NnSs."):
         for _ in range(2):
             v = _CURRENCY.sub("", v).strip()
-        if v[:1] in "-−":
+        if v[:1] in "-−‐‑":
             negative, v = not negative, v[1:].strip()
     m = _NUMBER[decimal].match(v)
     if not m or not (m.group(1) or m.group(2)) or v in {".", ","}:
@@ -194,7 +194,9 @@ DATE_FORMATS: dict[str, tuple[re.Pattern, str]] = {
     "dd-mm-yyyy": (re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"), "dmy"),
     "dd.mm.yyyy": (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), "dmy"),
 }
-_EXCEL_EPOCH = date(1899, 12, 30)  # Excel's 1900 system, counting its fictitious 29 Feb 1900
+_EXCEL_EPOCH = date(1899, 12, 30)
+#: Placeholders that mean "no date" (MySQL's zero date, exported as is by many systems).
+_NO_DATE = {"0000-00-00", "0000-00-00 00:00:00", "00/00/0000"}  # Excel's 1900 system, counting its fictitious 29 Feb 1900
 
 
 def parse_date(value: str | None, format: str | None = None, excel: bool = False) -> str | None:
@@ -206,7 +208,7 @@ def parse_date(value: str | None, format: str | None = None, excel: bool = False
     '2018-04-20'
     """
     v = text(value)
-    if v is None:
+    if v is None or v in _NO_DATE:
         return None
     expected = f"a date as {format}" if format and format != "excel" else "a date as yyyy-mm-dd"
     m = _ISO_DATETIME.match(v)
@@ -231,6 +233,31 @@ def parse_date(value: str | None, format: str | None = None, excel: bool = False
     if format is None and not excel and re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", v):
         expected += " (declare the layout in the mapping, e.g. {date: {format: dd/mm/yyyy}})"
     raise BadValue(expected)
+
+
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def partial_date(value: str | None, format: str | None = None) -> tuple[str, str] | None:
+    """A date that may be only a year or a month: (lexical form, XSD type name).
+
+    >>> partial_date("2017"), partial_date("2017-03"), partial_date("2017-03-05")
+    (('2017', 'gYear'), ('2017-03', 'gYearMonth'), ('2017-03-05', 'date'))
+    """
+    v = text(value)
+    if v is None:
+        return None
+    m = _PARTIAL.match(v)
+    if m:
+        if m.group(2) is None:
+            return v, "gYear"
+        if 1 <= int(m.group(2)) <= 12:
+            return v, "gYearMonth"
+        raise BadValue("a date as yyyy-mm-dd, a month as yyyy-mm or a year as yyyy")
+    try:
+        return parse_date(v, format), "date"
+    except BadValue:
+        raise BadValue("a date as yyyy-mm-dd, a month as yyyy-mm or a year as yyyy") from None
 
 
 def year(value: str | None) -> str | None:
@@ -259,6 +286,29 @@ def boolean(value: str | None) -> str | None:
     if low in _FALSE:
         return "false"
     raise BadValue("sí/no, true/false or 1/0")
+
+
+#: Mexican legal-form suffixes, written without separators (S.A.P.I. de C.V., S. de R.L. de C.V., A.C., …).
+_LEGAL_FORMS = frozenset({
+    "sapidecv", "sabdecv", "sadecv", "sderldecv", "srldecv", "sderl", "sderlmi", "scderl", "scdecv", "scderldecv",
+    "sc", "ac", "iap", "abp", "sa", "snc", "scp", "sofom", "enr", "er", "sapi", "sab", "sadecvsofomenr",
+})
+
+
+def company(value: str | None) -> str | None:
+    """A company name as a key: accents, case, punctuation and the legal form (S.A. de C.V. …) ignored.
+
+    >>> company("BIOTECH DEL NORTE S A P I DE CV"), company("Biotech del Norte, S.A.P.I. de C.V.")
+    ('biotech-del-norte', 'biotech-del-norte')
+    """
+    key = slug(value)
+    if key is None:
+        return None
+    words = key.split("-")
+    for k in range(1, len(words)):  # the longest tail that is a legal form
+        if "".join(words[k:]) in _LEGAL_FORMS:
+            return "-".join(words[:k])
+    return key
 
 
 RFC_PATTERN = re.compile(r"^[A-ZÑ&]{3,4}[0-9]{6}[A-Z0-9]{3}$")
@@ -326,6 +376,7 @@ _SIMPLE: dict[str, tuple[Callable, str | None, bool]] = {
     "year": (year, XSD + "gYear", False),
     "boolean": (boolean, XSD + "boolean", False),
     "rfc": (rfc, None, True),
+    "company": (company, None, False),
 }
 #: Options each cleaner accepts, with their allowed values (None: any text).
 OPTIONS: dict[str, dict[str, tuple | None]] = {

@@ -29,6 +29,11 @@ def _server_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help=help_for("host"))
     p.add_argument("--port", type=int, help=help_for("port"))
     p.add_argument("--base-uri", help=help_for("base_uri"))
+    p.add_argument("--query-timeout", type=float, help=help_for("query_timeout"))
+    p.add_argument("--max-rows", type=int, help=help_for("max_rows"))
+    p.add_argument("--federation-allow", action="append", metavar="URL",
+                   help="A SPARQL endpoint that queries may call with SERVICE; repeat for several. "
+                        + help_for("federation_allow"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Kind of records, when the file's layout alone does not tell.")
     p.add_argument("--mapping", help="Name of the mapping to use (see mappings/); overrides detection.")
     p.add_argument("--encoding", help="Encoding of the files (utf-8, latin-1, cp1252); detected by default.")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="Load the rows that fit and write the others, with reasons, to FILE.rejects.csv "
+                        "(default: refuse the whole file).")
+    p.add_argument("--rejects-dir", type=Path, help="Folder for the rejects files (default: beside each file).")
     p.add_argument("--publisher", help="Who published the file (recorded in its provenance).")
     p.add_argument("--source-url", help="Where the file was obtained (recorded in its provenance).")
     p.add_argument("--retrieved", help="Date the file was obtained, YYYY-MM-DD (recorded in its provenance).")
@@ -91,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         base_uri=getattr(args, "base_uri", None),
+        query_timeout=getattr(args, "query_timeout", None),
+        max_rows=getattr(args, "max_rows", None),
+        federation_allow=tuple(args.federation_allow) if getattr(args, "federation_allow", None) else None,
     )
     try:
         return COMMANDS[args.command](args, settings) or EXIT_OK
@@ -125,7 +137,8 @@ def cmd_ingest(args, settings: Settings) -> int:
     )
     with _open(settings, create=True) as store:
         reports = ingest(store, args.files, kind=args.kind, mapping_name=args.mapping, info=info,
-                         encoding=args.encoding, progress=_progress)
+                         encoding=args.encoding, progress=_progress, skip_bad_rows=args.skip_bad_rows,
+                         rejects_dir=args.rejects_dir)
     print(f"ingested {len(reports)} file(s) into {settings.store}", file=sys.stderr)
     return EXIT_OK
 
@@ -133,6 +146,9 @@ def cmd_ingest(args, settings: Settings) -> int:
 def _progress(report) -> None:
     print(f"  {report.file.name}: {report.rows} rows, {report.triples} triples via {report.mapping} -> {report.graph}",
           file=sys.stderr)
+    if report.rejected:
+        print(f"  {report.file.name}: {report.rejected} rows did not fit and were left out; "
+              f"they are listed with the reasons in {report.rejects}", file=sys.stderr)
 
 
 def cmd_load(args, settings: Settings) -> int:
@@ -162,11 +178,18 @@ def cmd_query(args, settings: Settings) -> int:
 
     text = args.query
     candidate = Path(text)
+    saved = None
     if "\n" not in text and len(text) < 4096 and candidate.suffix in (".rq", ".sparql"):
         if not candidate.is_file():
             raise InvalidData(f"{candidate}: no such query file")
         text = candidate.read_text(encoding="utf-8")
+        if candidate.suffix == ".rq":
+            from .endpoint import load_queries
+
+            saved = load_queries(candidate.parent).get(candidate.stem)
     with _open(settings) as store:
+        if saved is not None:  # a saved query's '# param' lines bind its variables, as on the web
+            text = saved.text_for(store.base_uri)
         try:
             results = store.query(text)
         except SyntaxError as e:

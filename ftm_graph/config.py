@@ -24,6 +24,13 @@ class Settings:
     port: int = _setting(8000, "Port the web service listens on.")
     query_timeout: float = _setting(30.0, "Seconds a SPARQL query may run on the public endpoint.")
     max_rows: int = _setting(10000, "Most result rows the public endpoint returns for one query.")
+    query_workers: int = _setting(3, "Worker processes that run public SPARQL queries (each can be stopped).")
+    federation_allow: tuple = _setting(
+        (), "SPARQL endpoints a query may call with SERVICE (space- or comma-separated in the environment)."
+    )
+    admin_token: str = _setting(
+        "", "Token for the authenticated /update and /store; empty (default) turns them off. Environment only."
+    )
 
     def __post_init__(self):
         if not self.base_uri.endswith("/"):
@@ -36,7 +43,9 @@ class Settings:
         values = {}
         for f in fields(cls):
             raw = environ.get(f"FTM_GRAPH_{f.name.upper()}")
-            if raw is not None:
+            if raw is not None and isinstance(f.default, tuple):
+                values[f.name] = tuple(part for part in raw.replace(",", " ").split() if part)
+            elif raw is not None:
                 values[f.name] = type(f.default)(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)

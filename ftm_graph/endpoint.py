@@ -1,11 +1,18 @@
-"""The SPARQL endpoint: GET and POST /sparql (SPARQL 1.1 Protocol, read-only) and the saved queries.
+"""The public SPARQL endpoint: GET, HEAD and POST /sparql (SPARQL 1.1 Protocol, read-only) and the saved queries.
 
-Protocol: https://www.w3.org/TR/sparql11-protocol/ . This is the basic,
-in-process endpoint: queries run in the thread pool (pyoxigraph releases the
-GIL) and cannot be timed out yet.
+Protocol: https://www.w3.org/TR/sparql11-protocol/ ; Service Description:
+https://www.w3.org/TR/sparql11-service-description/ . Queries run in worker
+processes (query_pool.py) so that the time limit really stops them; the row
+cap applies to every format and a cut result says so in the
+``X-FTM-Truncated: true`` header (and in SPARQL JSON's ``head.link``).
 """
 
+import hashlib
+import logging
 import re
+import threading
+import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -15,9 +22,13 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from . import formats, pages
+from .query_pool import TRUNCATION_DOC, PoolBusy, QueryPool, QueryTimeout
+from .query_pool import Request as QueryRequest
 from .resources import data_dir
 
 router = APIRouter()
+log = logging.getLogger("ftm_graph.sparql")
+_POOL_LOCK = threading.Lock()  #: two first requests must not start two pools
 
 #: An update verb at the start of a request (after PREFIX/BASE), SPARQL 1.1 Update §3.
 _UPDATE = re.compile(
@@ -82,8 +93,120 @@ def is_update(text: str) -> bool:
     return bool(_UPDATE.match(text))
 
 
-def _message(status: int, text: str) -> PlainTextResponse:
-    return PlainTextResponse(text + "\n", status_code=status)
+def _message(status: int, text: str, headers: dict | None = None) -> PlainTextResponse:
+    return PlainTextResponse(text + "\n", status_code=status, headers=headers)
+
+
+# The worker pool, started and stopped with the app ------------------------------------------------
+
+
+def pool(app) -> QueryPool:
+    """The app's query pool, started on first use when the lifespan did not start it."""
+    state = app.state
+    with _POOL_LOCK:
+        if getattr(state, "query_pool", None) is None:
+            settings = state.settings
+            state.query_pool = QueryPool(state.store.path, settings.query_workers, settings.query_timeout).start()
+        return state.query_pool
+
+
+@asynccontextmanager
+async def lifespan(app):
+    """Start the query workers with the app and stop them when it stops; log queries when nobody configured logging."""
+    package = logging.getLogger("ftm_graph")
+    if not package.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        package.addHandler(handler)
+        package.setLevel(logging.INFO)
+    await run_in_threadpool(pool, app)
+    try:
+        yield
+    finally:
+        running = getattr(app.state, "query_pool", None)
+        app.state.query_pool = None
+        if running is not None:
+            running.close()
+
+
+# Service description (SPARQL 1.1 Service Description, https://www.w3.org/TR/sparql11-service-description/) --
+
+#: Media type → rdflib serialiser name, the default first.
+SD_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
+              "application/n-triples": "nt"}
+SD_ALIASES = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
+              "json-ld": "application/ld+json", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
+              "nt": "application/n-triples", "ntriples": "application/n-triples"}
+
+_SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix fmt: <http://www.w3.org/ns/formats/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<{endpoint}> a sd:Service ;
+  sd:endpoint <{endpoint}> ;
+  sd:supportedLanguage sd:SPARQL11Query ;
+  sd:feature sd:UnionDefaultGraph{federated} ;
+  sd:resultFormat fmt:SPARQL_Results_JSON, fmt:SPARQL_Results_XML, fmt:SPARQL_Results_CSV,
+    fmt:SPARQL_Results_TSV, fmt:Turtle, fmt:N-Triples, fmt:JSON-LD, fmt:RDF_XML ;
+  dct:title "ftm-graph: las finanzas públicas de Zacatecas"@es, "ftm-graph: Zacatecas public finance"@en ;
+  rdfs:comment {comment_es}@es, {comment_en}@en ;
+  sd:defaultDataset [ a sd:Dataset ;
+    rdfs:comment "El grafo por omisión es la unión (fusión RDF) de todos los grafos con nombre."@es,
+                 "The default graph is the union (RDF merge) of all named graphs."@en ;
+    sd:defaultGraph [ a sd:Graph ] {named} ] .
+"""
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def service_description(state, endpoint: str, media_type: str) -> bytes:
+    """The Service Description of this endpoint (limits, formats, named graphs), cached per generation."""
+    import rdflib
+
+    key = ("sd", state.store.generation, endpoint, media_type)
+    cache = state.cache
+    if key not in cache:
+        s = state.settings
+        allow = " ".join(s.federation_allow) or "ninguno / none"
+        comment_es = (f"Punto de acceso SPARQL 1.1 de solo lectura. Cada consulta puede durar hasta "
+                      f"{s.query_timeout:g} s y devuelve como máximo {s.max_rows} filas; una respuesta recortada "
+                      f"lleva la cabecera X-FTM-Truncated: true. SERVICE solo hacia: {allow}.")
+        comment_en = (f"Read-only SPARQL 1.1 endpoint. Each query may run up to {s.query_timeout:g} s and returns "
+                      f"at most {s.max_rows} rows; a cut result carries the header X-FTM-Truncated: true. "
+                      f"SERVICE only to: {allow}.")
+        named = "".join(f"; sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] " for g in state.store.named_graphs())
+        text = _SD.format(endpoint=endpoint, comment_es=_quoted(comment_es), comment_en=_quoted(comment_en),
+                          named=named, federated=", sd:BasicFederatedQuery" if s.federation_allow else "")
+        graph = rdflib.Graph().parse(data=text, format="turtle")
+        graph.bind("sd", "http://www.w3.org/ns/sparql-service-description#")
+        cache[key] = graph.serialize(format=SD_FORMATS[media_type], encoding="utf-8")
+    return cache[key]
+
+
+def _no_query(request: Request, params: dict[str, list[str]]) -> Response:
+    """GET /sparql without a query: the editor for browsers, the Service Description for programs."""
+    if request.method == "POST":
+        return _message(400, "Falta el parámetro query= / missing query= parameter.")
+    state = request.app.state
+    wanted = (params.get("format") or [None])[0]
+    if wanted:
+        chosen = SD_ALIASES.get(wanted.lower(), wanted.lower())
+    else:
+        chosen = formats.negotiate(request.headers.get("accept"), [*SD_FORMATS, "text/html"])
+    if chosen == "text/html" or (chosen is None and "example" in params):
+        saved = state.queries.get(request.query_params.get("example", ""))
+        return render_query_page(request, saved.text_for(state.store.base_uri) if saved else "")
+    if chosen not in SD_FORMATS:
+        return _message(400, "Falta el parámetro query= / missing query= parameter. Sin consulta, /sparql "
+                             "describe el servicio en / without one it describes the service as: " + ", ".join(SD_FORMATS))
+    body = service_description(state, str(request.url.replace(query="")), chosen)
+    headers = {"Vary": "Accept", "Content-Type": formats.content_type(chosen)}
+    return Response(b"" if request.method == "HEAD" else body, headers=headers)
+
+
+# Requests ---------------------------------------------------------------------------------------
 
 
 async def _params(request: Request) -> tuple[dict[str, list[str]], str | None] | Response:
@@ -103,77 +226,129 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None] |
                 params.setdefault(key, []).append(value)
         elif media == "application/sparql-query":
             if "query" in params:
-                return _message(400, "The query is in the body; do not also send query= in the URL.")
+                return _message(400, "La consulta va en el cuerpo; no envíe también query= en la dirección. / "
+                                     "The query is in the body; do not also send query= in the URL.")
             params["query"] = [body]
         elif media == "application/sparql-update":
             return _message(403, READ_ONLY)
         else:
-            return _message(415, f"Unsupported Content-Type '{media}': send application/sparql-query "
-                                 "or application/x-www-form-urlencoded.")
+            return _message(415, f"Content-Type '{media or '(none)'}' no admitido / not supported: send "
+                                 "application/sparql-query or application/x-www-form-urlencoded.")
     if "update" in params:
+        # §2.2: an update has its own URL; a request with both query and update is malformed.
         return _message(400 if "query" in params else 403, READ_ONLY)
     queries = params.get("query", [])
     if len(queries) > 1:
-        return _message(400, "Send exactly one query= parameter.")
+        return _message(400, "Envíe un solo parámetro query= / send exactly one query= parameter.")
+    if queries and not queries[0].strip():
+        return _message(400, "La consulta está vacía / the query is empty.")
+    if queries and is_update(queries[0]):
+        return _message(403, READ_ONLY)
     return params, (queries[0] if queries else None)
 
 
-def _run(store, text: str, params: dict[str, list[str]], accept: str | None, max_rows: int):
-    """Evaluate and serialise in a worker thread. Returns (status, media type, body or HTML data)."""
+async def answer_query(request: Request, text: str, params: dict[str, list[str]], *, page_text: str | None = None
+                       ) -> Response:
+    """Run a query in a worker and answer in the negotiated format, with the row cap and the time limit."""
+    state = request.app.state
+    settings = state.settings
+    req = QueryRequest(
+        text=text,
+        default_graphs=params.get("default-graph-uri", []),
+        named_graphs=params.get("named-graph-uri", []),
+        accept=request.headers.get("accept"),
+        format=(params.get("format") or [None])[0],
+        max_rows=settings.max_rows,
+        federation_allow=tuple(settings.federation_allow),
+    )
+    started = time.perf_counter()
     try:
-        default = formats.iris(params.get("default-graph-uri", []))
-        named = formats.iris(params.get("named-graph-uri", []))
-    except ValueError as e:
-        return 400, None, f"Invalid graph IRI: {e}"
-    dataset = {}
-    if default or named:
-        # §2.1.4: the graphs named in the request are the whole RDF dataset.
-        dataset = {"default_graph": default, "named_graphs": named or None}
-    try:
-        results = store.query(text, **dataset)
-    except SyntaxError as e:
-        if is_update(text):
-            return 403, None, READ_ONLY
-        return 400, None, f"Consulta SPARQL mal formada / Malformed SPARQL query: {e}"
-    kind = formats.result_kind(results)
-    offered = formats.GRAPH_FORMATS if kind == "triples" else formats.RESULT_FORMATS
-    wanted = params.get("format", [None])[0]
-    if wanted:
-        fmt = formats.by_alias(offered, wanted)
-        if fmt is None:
-            return 406, None, f"Unknown format '{wanted}'; use one of {', '.join(f.alias for f in offered.values())}."
-    else:
-        chosen = formats.negotiate(accept, list(offered))
-        if chosen is None:
-            return 406, None, "None of the accepted media types fits: " + ", ".join(offered)
-        fmt = offered[chosen]
-    if fmt.writer is None:
-        return 200, fmt.media_type, formats.tabulate(results, kind, max_rows)
-    return 200, fmt.media_type, formats.serialize(results, fmt)
+        answer = await run_in_threadpool(pool(request.app).run, req)
+    except QueryTimeout:
+        _log(text, 503, time.perf_counter() - started, "timeout")
+        return _message(503, f"La consulta pasó el límite de {settings.query_timeout:g} s y se detuvo. / "
+                             f"The query ran past the {settings.query_timeout:g} s limit and was stopped.",
+                        {"Retry-After": "5"})
+    except PoolBusy:
+        _log(text, 503, time.perf_counter() - started, "busy")
+        return _message(503, "El servicio está ocupado; intente de nuevo. / The service is busy; try again.",
+                        {"Retry-After": "5"})
+    seconds = time.perf_counter() - started
+    _log(text, answer.status, seconds, f"{answer.kind} rows={answer.rows} truncated={answer.truncated}")
+    if answer.media_type is None:
+        return _message(answer.status, answer.body)
+    headers = {
+        "Vary": "Accept",
+        "X-FTM-Truncated": "true" if answer.truncated else "false",
+        "X-FTM-Rows": str(answer.rows),
+        "Server-Timing": f"query;dur={seconds * 1000:.1f}",
+    }
+    if answer.truncated:
+        headers["Link"] = f'<{TRUNCATION_DOC}>; rel="describedby"'
+    if answer.media_type == "text/html":
+        labels = await run_in_threadpool(_labels, state.store, answer.body)
+        context = {"query_text": page_text or text, "table": answer.body, "seconds": seconds,
+                   "max_rows": settings.max_rows, "labels": labels}
+        return pages.render(request, "query.html", context, headers=headers)
+    if request.method == "HEAD":
+        return Response(b"", headers={**headers, "Content-Type": formats.content_type(answer.media_type)})
+    return Response(answer.body, media_type=formats.content_type(answer.media_type), headers=headers)
 
 
-async def render_query_page(request: Request, text: str = "", table=None, status: int = 200) -> HTMLResponse:
-    """The query form with the saved queries listed, and a results table when there is one."""
-    return pages.render(request, "query.html", {"query_text": text, "table": table}, status=status)
+_LABELS = """SELECT ?s ?label WHERE {
+  VALUES ?s { %s }
+  ?s <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel> ?label .
+}"""
 
 
-@router.api_route("/sparql", methods=["GET", "POST"])
+def _labels(store, table: dict, most: int = 2000) -> dict[str, dict[str, str]]:
+    """Labels (IRI → language → text) of the IRIs in an HTML results table; an anchored lookup, cheap at any size."""
+    iris = list(dict.fromkeys(c.value for row in table.get("rows", []) for c in row if c and c.kind == "iri"))[:most]
+    if not iris:
+        return {}
+    store.refresh()
+    values = " ".join(f"<{iri}>" for iri in iris)  # IRIs read from the store: they cannot hold '>' or spaces
+    labels: dict[str, dict[str, str]] = {}
+    for row in formats.solutions(store.query(_LABELS % values)):
+        labels.setdefault(row["s"].value, {}).setdefault(row["label"].language or "es", row["label"].value)
+    return labels
+
+
+def _log(text: str, status: int, seconds: float, what: str) -> None:
+    """One line per query: a digest of the text (not the text: it may hold what a person typed), status, time."""
+    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+    log.info("sparql %s status=%d %.1fms %s", digest, status, seconds * 1000, what)
+
+
+def render_query_page(request: Request, text: str = "", status: int = 200) -> HTMLResponse:
+    """The query editor with the saved queries listed."""
+    context = {"query_text": text, "table": None, "max_rows": request.app.state.settings.max_rows}
+    return pages.render(request, "query.html", context, status=status)
+
+
+@router.api_route("/sparql", methods=["GET", "HEAD", "POST"])
 async def sparql(request: Request) -> Response:
-    """Answer a SPARQL query (GET or POST), negotiating the result format on Accept or ``format=``."""
+    """Answer a SPARQL query (GET, HEAD or POST); without one, the service description or the editor."""
     parsed = await _params(request)
     if isinstance(parsed, Response):
         return parsed
     params, text = parsed
-    accept = request.headers.get("accept")
     if text is None:
-        if formats.negotiate(accept, ["application/sparql-results+json", "text/html"]) == "text/html":
-            return await render_query_page(request, request.query_params.get("example", ""))
-        return _message(400, "Missing query= parameter. See /sparql in a browser for the query form.")
-    state = request.app.state
-    state.store.refresh()
-    status, media, body = await run_in_threadpool(_run, state.store, text, params, accept, state.settings.max_rows)
-    if media is None:
-        return _message(status, body)
-    if media == "text/html":
-        return await render_query_page(request, text, body)
-    return Response(body, media_type=formats.content_type(media), headers={"Vary": "Accept"})
+        return _no_query(request, params)
+    return await answer_query(request, text, params)
+
+
+@router.api_route("/sparql/queries/{name}", methods=["GET", "HEAD"])
+async def saved_query(request: Request, name: str) -> Response:
+    """A saved query's results at a stable address, in any format (Accept or ``format=``); ``.rq`` gives its text."""
+    queries = request.app.state.queries
+    stem = name.removesuffix(".rq")
+    if stem not in queries:
+        return _message(404, f"No hay una consulta guardada '{stem}' / there is no saved query '{stem}'.")
+    text = queries[stem].text_for(request.app.state.store.base_uri)
+    if name.endswith(".rq"):
+        return Response(text, media_type="application/sparql-query; charset=utf-8")
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    return await answer_query(request, text, params)

@@ -15,12 +15,12 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, Callable, TextIO
 from urllib.parse import urlsplit
 
 from . import clean
 from .errors import InvalidData, Problem
-from .mapping import ENCODINGS, AmountSpec, Condition, EntitySpec, Mapping, PropertySpec, Template, sniff_delimiter
+from .mapping import ENCODINGS, AmountSpec, Condition, EntitySpec, Mapping, PropertySpec, Template
 from .namespaces import CODE, DCT, FIS, PREFIXES, PROV, RDF, RDFS, XSD
 
 MAX_PROBLEMS = 50
@@ -40,6 +40,7 @@ class MapResult:
 
     rows: int  #: data rows (CSV) or records (JSON) read
     triples: int  #: N-Quads lines written
+    rejected: int = 0  #: rows left out (skip_bad_rows)
 
 
 class RowProblem(Exception):
@@ -85,6 +86,13 @@ def _contains(value: Any, wanted: frozenset) -> bool:
     if isinstance(value, list):
         return any(isinstance(v, (str, int, float)) and str(v) in wanted for v in value)
     return _json_text(value).strip() in wanted
+
+
+def _has(value: Any) -> bool:
+    """Whether a JSON value is there: not null, not an empty text, array or object."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value != [] and value != {}
 
 
 def _json_text(value: Any) -> str:
@@ -244,6 +252,14 @@ class _Compiler:
                 raw = self.raw_getter(c.column)
                 tests.append(lambda ctx, raw=raw, arg=c.arg: _contains(raw(ctx), arg))
                 continue
+            if self.json and c.op in ("present", "empty") and c.column not in self.fields:
+                # an array of objects, or an object, counts as a value
+                raw = self.raw_getter(c.column)
+                if c.op == "present":
+                    tests.append(lambda ctx, raw=raw: _has(raw(ctx)))
+                else:
+                    tests.append(lambda ctx, raw=raw, arg=c.arg: (not _has(raw(ctx))) == arg)
+                continue
             get = self.getter(c.column)
             if c.op == "present":
                 tests.append(lambda ctx, get=get: bool(get(ctx).strip()))
@@ -280,9 +296,12 @@ class _Runner:
         self.unique: dict[int, int] = {}  # hash of the IRI of a unique entity -> row that made it
         self.entities = [self.compile_entity(e) for e in mapping.entities]
         self.amounts = [self.compile_amount(a) for a in mapping.amounts]
+        self.checks = [(k, c.cleaned(k.total, k.cleaner), [(sign, c.cleaned(col, k.cleaner)) for sign, col in k.terms],
+                        c.condition(k.when), Decimal(k.tolerance), c.getter(k.total)) for k in mapping.checks]
         self.csv_fields = [(f, c.getter(f.column)) for f in mapping.fields] if not c.json else []
         rs = mapping.row_source
-        self.row_source = {k: c.getter(v) for k, v in rs.items()}
+        self.row_source = {k: ([(col, c.getter(col)) for col in v] if k == "date" else c.getter(v))
+                           for k, v in rs.items()}
 
     # ---- compile --------------------------------------------------------
     def compile_entity(self, e: EntitySpec) -> dict:
@@ -363,6 +382,15 @@ class _Runner:
     def compile_link(self, p: PropertySpec) -> Callable:
         """ctx, instances -> the IRI of the first alternative that finds an entity."""
         alts = [(name, self.c.entities[name], self.c.template(key, "text") if key else None) for name, key in p.link]
+        if p.link_all:
+            def every(ctx, inst):
+                for name, _target, _key in alts:
+                    found = inst.get(name)
+                    if found:
+                        return [f"<{iri}>" for iri in dict.fromkeys(tiri for _, tiri, _ in found)]
+                return None
+
+            return every
 
         def obj(ctx, inst):
             for name, target, key in alts:
@@ -392,6 +420,7 @@ class _Runner:
         notation = a.measure.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] if a.measure else None
         return dict(spec=a, value=c.cleaned(a.value, a.cleaner), times=times, when=c.condition(a.when),
                     measure=measure, notation=notation,
+                    notes=[(c.template(t, "text"), lang) for lang, t in a.note.items()],
                     measure_value=c.cleaned(a.measure_column, clean.make_cleaner("text", Path("."))) if a.measure_column else None,
                     currency=c.getter(a.currency_column) if a.currency_column else None)
 
@@ -434,6 +463,11 @@ class _Runner:
                 problem(RowProblem(f.column, raw, str(exc)))
                 v = None
             root[f.name] = v or ""
+        for check in self.checks:
+            try:
+                self.check(check, root)
+            except RowProblem as exc:
+                problem(exc)
         data = self.c.data
         for ent in self.entities:
             spec, when, alts, keys = ent["spec"], ent["when"], ent["alts"], ent["keys"]
@@ -461,6 +495,8 @@ class _Runner:
         illustrative = f" <{FIS}illustrative> {_TRUE}{tail}" if self.illustrative else None
         lines: list[str] = []
         seen, unique = self.seen, self.unique
+        added: list = []  # what this row adds to seen / unique: taken back if the row does not fit
+        linked: set = set()  # IRIs given this row's prov:wasDerivedFrom already
         for ent in self.entities:
             spec, classes, labels, props = ent["spec"], ent["classes"], ent["labels"], ent["props"]
             for ctx, iri, _ in found[spec.name]:
@@ -471,6 +507,7 @@ class _Runner:
                                                        f"a unique key for {spec.name} (row {unique[k]} has it too)")
                         continue
                     unique[k] = n
+                    added.append((unique, k))
                 s = f"<{iri}>"
                 desc: list[str] = []
                 try:
@@ -501,22 +538,33 @@ class _Runner:
                                 col = p.column or (p.link[0][0] if p.link else None) or (p.template.text if p.template else None)
                                 raise RowProblem(col, "", "a value (required by the mapping)")
                             continue
-                        desc.append(f"{s}{head}{o}{tail}")
+                        if o.__class__ is list:
+                            desc += [f"{s}{head}{one}{tail}" for one in o]
+                        else:
+                            desc.append(f"{s}{head}{o}{tail}")
                     except RowProblem as exc:
                         problem(exc)
                 if not spec.unique:  # a unique entity's description cannot repeat
                     h = hash((iri, *desc))
-                    if h in seen:
+                    if h in seen:  # described so already in this file: only this row's provenance link
+                        if iri not in linked:
+                            linked.add(iri)
+                            lines.append(s + derived)
                         continue
                     seen.add(h)
+                    added.append((seen, h))
                 lines += desc
-                lines.append(s + derived)
+                if iri not in linked:
+                    linked.add(iri)
+                    lines.append(s + derived)
                 if illustrative:
                     lines.append(s + illustrative)
-        url = None
+        url = doc = None
         if self.row_source:
             try:
-                url = self.source_document(root, lines)
+                found_doc = self.source_document(root, lines, added)
+                if found_doc:
+                    url, doc = found_doc
             except RowProblem as exc:
                 problem(exc)
         rowhash = None
@@ -539,10 +587,12 @@ class _Runner:
             lines.append(f"{row_iri} {_TYPE} <{FIS}SourceRecord>{tail}")
             lines.append(f'{row_iri} <{FIS}rowNumber> "{n}"^^<{XSD}integer>{tail}')
             lines.append(f"{row_iri} <{DCT}isPartOf> <{self.c.graph}>{tail}")
-            if url:
-                lines.append(f"{row_iri} <{DCT}source> <{data}source/{clean.slug(self.url_key(url))}>{tail}")
+            if doc:
+                lines.append(f"{row_iri} <{DCT}source> <{doc}>{tail}")
         if bad:
             problems.extend(bad.values())
+            for where, k in added:
+                where.discard(k) if isinstance(where, set) else where.pop(k, None)
         return lines
 
     def amount(self, am: dict, ctx: Any, of: str, value: str, row_iri: str, rowhash: str, used: set) -> list[str]:
@@ -584,18 +634,40 @@ class _Runner:
             f'{s} <{FIS}currency> "{currency}"{tail}',
         ]
         out += [f'{s}{pred}"{v}{dt}' for _, v, pred, dt in times]
+        for render, lang in am["notes"]:
+            note = render(ctx)
+            if note:
+                out.append(f"{s} <{FIS}note> {literal(note, lang=lang)}{tail}")
         out.append(f"{s} {_DERIVED} {row_iri}{tail}")
         if self.illustrative:
             out.append(f"{s} <{FIS}illustrative> {_TRUE}{tail}")
         return out
 
     @staticmethod
-    def url_key(url: str) -> str:
-        parts = urlsplit(url)
-        return parts.netloc + parts.path
+    def check(check: tuple, root: Any) -> None:
+        """Raise RowProblem when the row's total is not the signed sum of its terms (checks: in the mapping)."""
+        spec, total_of, terms, when, tolerance, raw_total = check
+        if when and not when(root):
+            return
+        total = total_of(root)
+        if total is None:
+            return
+        got = sum((sign * Decimal(v or "0") for sign, v in ((sign, f(root)) for sign, f in terms)), Decimal(0))
+        if abs(got - Decimal(total)) > tolerance:
+            raise RowProblem(spec.total, raw_total(root), f"{spec.total} = {spec.text} = {clean.canonical_decimal(got)} "
+                             f"(off by {clean.canonical_decimal(Decimal(total) - got)}; check {spec.where})")
 
-    def source_document(self, root: Any, lines: list[str]) -> str | None:
-        """Describe the row's cited document once per file; return its URL."""
+    @staticmethod
+    def url_key(url: str, title: str | None = None) -> str:
+        """What a source document is keyed on: host + path, and the title when the URL is only a home page."""
+        parts = urlsplit(url)
+        key = parts.netloc + parts.path
+        if title and parts.path.strip("/") == "" and not parts.query:
+            key += "/" + title
+        return key
+
+    def source_document(self, root: Any, lines: list[str], added: list) -> tuple[str, str] | None:
+        """Describe the row's cited document once per file; return its URL and IRI."""
         rs = self.row_source
         url = rs["url"](root).strip()
         if not url:
@@ -603,53 +675,73 @@ class _Runner:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise RowProblem(self.mapping.row_source["url"], url, "a URL such as https://example.org/page")
-        iri = f"{self.c.data}source/{clean.slug(self.url_key(url))}"
+        title = clean.text(rs["title"](root)) if "title" in rs else None
+        iri = f"{self.c.data}source/{clean.slug(self.url_key(url, title))}"
         if iri in self.seen:
-            return url
+            return url, iri
+        issued = None
+        for column, get in rs.get("date", ()):
+            raw = get(root)
+            try:
+                issued = clean.partial_date(raw)
+            except clean.BadValue as exc:
+                raise RowProblem(column, raw, str(exc)) from None
+            if issued:
+                break
         self.seen.add(iri)
+        added.append((self.seen, iri))
         s, tail = f"<{iri}> ", self.tail
         lines.append(f"{s}{_TYPE} <{FIS}SourceDocument>{tail}")
         lines.append(f"{s}<{FIS}url> {literal(url, XSD + 'anyURI')}{tail}")
-        for key, prop in (("title", "title"), ("publisher", "publisher")):
-            if key in rs:
-                v = clean.text(rs[key](root))
-                if v:
-                    lines.append(f"{s}<{DCT}{prop}> {literal(v)}{tail}")
-        if "date" in rs:
-            raw = rs["date"](root)
-            try:
-                v = clean.parse_date(raw)
-            except clean.BadValue as exc:
-                raise RowProblem(self.mapping.row_source["date"], raw, str(exc)) from None
+        if title:
+            lines.append(f"{s}<{DCT}title> {literal(title)}{tail}")
+        if "publisher" in rs:
+            v = clean.text(rs["publisher"](root))
             if v:
-                lines.append(f"{s}<{DCT}issued> {literal(v, XSD + 'date')}{tail}")
-        return url
+                lines.append(f"{s}<{DCT}publisher> {literal(v)}{tail}")
+        if issued:
+            value, datatype = issued
+            lines.append(f"{s}<{DCT}issued> {literal(value, XSD + datatype)}{tail}")
+        return url, iri
 
 
 #: Rows between two calls of map_file's progress callback.
 PROGRESS_EVERY = 5000
+#: Columns of a rejects file (--skip-bad-rows).
+REJECT_COLUMNS = ["row", "column", "value", "expected", "record"]
 
 
 def map_file(path: Path, mapping: Mapping, *, base_uri: str, graph_iri: str, out: TextIO,
-             encoding: str | None = None, progress: Callable[[int], None] | None = None) -> MapResult:
+             encoding: str | None = None, progress: Callable[[int], None] | None = None,
+             skip_bad_rows: bool = False, rejects: TextIO | None = None) -> MapResult:
     """Map one source file to N-Quads in ``graph_iri``, writing lines to ``out``.
 
-    Every row is checked; if any does not fit, InvalidData lists the problems
-    (at most 50) and the caller must discard what was written. `progress`, if
-    given, is called with the number of rows read every PROGRESS_EVERY rows.
+    The file is read as a stream. Every row is checked; if any does not fit,
+    InvalidData lists the problems (at most 50) and the caller must discard
+    what was written. With ``skip_bad_rows``, a row that does not fit is left
+    out (nothing of it is written) and, when ``rejects`` is given, written there
+    as CSV with its reasons (REJECT_COLUMNS); file-level problems still refuse
+    the file. `progress`, if given, is called with the number of rows read
+    every PROGRESS_EVERY rows.
     """
-    path = Path(path)
-    file = path.name
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidData(f"{file}: file not found ({path})", [Problem(file, None, None, None, "an existing file")]) from None
-    except OSError as exc:
-        raise InvalidData(f"{file}: cannot read the file: {exc.strerror}", [Problem(file, None, None, None, "a readable file")]) from None
+    from .readers import open_rows
+
+    if encoding is not None:
+        if encoding.lower() not in ENCODINGS:
+            file = Path(path).name
+            raise InvalidData(f"{file}: unknown encoding '{encoding}'",
+                              [Problem(file, None, None, encoding, f"one of {', '.join(ENCODINGS)}")])
+        encoding = ENCODINGS[encoding.lower()]
+    else:
+        encoding = mapping.source.encoding
+    rows = open_rows(Path(path), mapping, encoding)  # None: auto
+    file = rows.file
     runner = _Runner(mapping, base_uri, graph_iri, file)
-    rows = _json_records(data, file, mapping) if mapping.source.format == "json" else _csv_rows(data, file, mapping, encoding)
     problems: list[Problem] = []
-    bad_rows = 0
+    reject = csv.writer(rejects).writerow if rejects is not None else None
+    if reject:
+        reject(REJECT_COLUMNS)
+    bad_rows = rejected = 0
     count = triples = 0
     row = runner.row
     write = out.write
@@ -657,195 +749,49 @@ def map_file(path: Path, mapping: Mapping, *, base_uri: str, graph_iri: str, out
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
-        if record is None:  # a row or record that cannot be read: its problem comes next
+        if record is None:  # a row or record that cannot be read: its problem is in rows.problems
+            if skip_bad_rows:
+                rejected += 1
+                _reject(reject, rows.problems, rows.last_raw)
+                rows.problems.clear()
             continue
-        before = len(problems)
-        lines = row(record, n, problems)
-        if len(problems) > before:
-            bad_rows += 1
+        if skip_bad_rows:
+            mine: list[Problem] = []
+            lines = row(record, n, mine)
+            if mine:
+                rejected += 1
+                _reject(reject, mine, rows.last_raw)
+                continue
+        else:
+            before = len(problems)
+            lines = row(record, n, problems)
+            if len(problems) > before:
+                bad_rows += 1
+                if len(problems) > 10 * MAX_PROBLEMS:  # enough to show; keep memory flat on a hopeless file
+                    del problems[MAX_PROBLEMS:]
         triples += len(lines)
         write("".join(lines))
-    problems.extend(getattr(rows, "problems", []))
-    bad_rows += getattr(rows, "bad_rows", 0)
+    if not skip_bad_rows:
+        problems.extend(rows.problems)
+        bad_rows += rows.bad_rows
     if problems:
         problems.sort(key=lambda p: (p.row or 0))
         raise InvalidData(f"{file}: {bad_rows} rows do not fit mapping {mapping.name}", problems[:MAX_PROBLEMS])
-    return MapResult(count, triples)
+    return MapResult(count, triples, rejected)
 
 
-def _decode(data: bytes, file: str, declared: str | None) -> str:
-    """Bytes -> text. Auto: UTF-8 (BOM removed), else cp1252 only if not valid UTF-8."""
-    if declared in (None, "utf-8", "utf-8-sig"):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            if declared is None:
-                try:
-                    return data.decode("cp1252")
-                except UnicodeDecodeError:
-                    return data.decode("latin-1")
-            line = data.count(b"\n", 0, exc.start) + 1
-            snippet = data[max(0, exc.start - 15) : exc.start + 5].decode("utf-8", errors="replace")
-            raise InvalidData(
-                f"{file}: is not UTF-8 text as the mapping declares (byte 0x{data[exc.start]:02X} on line {line})",
-                [Problem(file, line, None, snippet,
-                         "UTF-8 text; this looks like Windows-1252/Latin-1: declare encoding: cp1252 (or auto)")],
-            ) from None
-    try:
-        return data.decode(declared)
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-class _CsvRows:
-    """Iterates (line number, row dict) of a CSV file, collecting shape problems."""
-
-    def __init__(self, reader, header: list[str], file: str, first_line: int, absent: list[str]):
-        self.reader, self.header, self.file = reader, header, file
-        self.absent = dict.fromkeys(absent, "")  # optional columns missing from this file
-        self.problems: list[Problem] = []
-        self.bad_rows = 0
-        self.last = first_line
-
-    def __iter__(self) -> Iterator[tuple[int, dict | None]]:
-        header, width, reader = self.header, len(self.header), self.reader
-        while True:
-            n = self.last + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # strict quoting: a quote opened and not closed where it should be
-                self.problems.append(Problem(self.file, n, None, None,
-                                             f"well-formed CSV quoting: a quoted field that starts on this row "
-                                             f"is not closed properly by line {reader.line_num} ({exc})"))
-                self.bad_rows += 1
-                self.last = reader.line_num
-                yield n, None
-                continue
-            self.last = reader.line_num
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            if len(fields) != width:
-                if len(fields) > width and not any(f.strip() for f in fields[width:]):
-                    fields = fields[:width]
-                else:
-                    shown = ",".join(fields)
-                    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                    column = header[len(fields)] if len(fields) < width else f"(extra field {width + 1})"
-                    self.problems.append(Problem(self.file, n, column, shown,
-                                                 f"{width} fields as in the header, found {len(fields)} (shifted columns?)"))
-                    self.bad_rows += 1
-                    yield n, None
-                    continue
-            row = dict(zip(header, fields))
-            if self.absent:
-                row.update(self.absent)
-            yield n, row
-
-
-def _csv_rows(data: bytes, file: str, mapping: Mapping, encoding: str | None) -> _CsvRows:
-    """Decode, find the header, check the required columns; return the row iterator."""
-    declared = mapping.source.encoding
-    if encoding is not None:
-        if encoding.lower() not in ENCODINGS:
-            raise InvalidData(f"{file}: unknown encoding '{encoding}'",
-                              [Problem(file, None, None, encoding, f"one of {', '.join(ENCODINGS)}")])
-        declared = ENCODINGS[encoding.lower()]
-    text = _decode(data, file, declared)
-    required = mapping.source.required
-    if not text.strip():
-        raise InvalidData(f"{file}: the file is empty; expected a header row and data rows",
-                          [Problem(file, None, None, None, f"a header row naming the columns {', '.join(required)}")])
-    first = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = mapping.source.delimiter
-    if delimiter == "auto":
-        delimiter = sniff_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] = []
-    for header in reader:
-        if header and any(h.strip() for h in header):
-            break
-    header = [h.strip() for h in header]
-    problems = []
-    missing = [c for c in required if c not in header]
-    if missing and len(missing) == len(required):
-        problems.append(Problem(file, reader.line_num, None, first[:80],
-                                f"a header row naming the columns {', '.join(required)} (is the header missing?)"))
+def _reject(writerow, problems: list[Problem], raw: Any) -> None:
+    """Write a rejected row's problems to the rejects file, each with the row as it was read."""
+    if writerow is None:
+        return
+    if isinstance(raw, list):
+        buf = io.StringIO()
+        csv.writer(buf).writerow(raw)
+        record = buf.getvalue().rstrip("\r\n")
+    elif raw is None:
+        record = ""
     else:
-        problems += [Problem(file, reader.line_num, c, None, f"a column named '{c}' in the header") for c in missing]
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
-    problems += [Problem(file, reader.line_num, h, None, "each column name once in the header") for h in dupes]
-    if problems:
-        what = "has no header row" if len(missing) == len(required) and required else "lacks columns"
-        raise InvalidData(f"{file}: {what} for mapping {mapping.name}", problems)
-    optional = [c for c in mapping.source.optional if c not in header]
-    return _CsvRows(reader, header, file, reader.line_num, optional)
-
-
-def _json_records(data: bytes, file: str, mapping: Mapping) -> _JsonRecords:
-    """Parse a JSON document and return its records."""
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidData(f"{file}: is not UTF-8 JSON", [Problem(file, None, None, None, "UTF-8 JSON (RFC 8259 §8.1)")]) from None
-    except ValueError as exc:
-        raise InvalidData(f"{file}: is not valid JSON: {exc}",
-                          [Problem(file, getattr(exc, "lineno", None), None, None, "valid JSON")]) from None
-    for path in mapping.source.records:
-        records = _records_at(doc, path)
-        if records is not None:
-            return _JsonRecords(records, file, mapping.source.required)
-    paths = ", ".join(mapping.source.records)
-    raise InvalidData(f"{file}: no records where mapping {mapping.name} looks for them ({paths})",
-                      [Problem(file, None, None, None, f"records at one of: {paths}")])
-
-
-class _JsonRecords:
-    """Iterates (record number, (record,)), checking each record has the required fields."""
-
-    def __init__(self, records: list, file: str, required: tuple[str, ...]):
-        self.records, self.file, self.required = records, file, required
-        self.problems: list[Problem] = []
-        self.bad_rows = 0
-
-    def __iter__(self) -> Iterator[tuple[int, tuple | None]]:
-        for n, record in enumerate(self.records, start=1):
-            missing = [k for k in self.required if not isinstance(record, dict) or record.get(k) in (None, "")]
-            if missing:
-                self.bad_rows += 1
-                self.problems += [Problem(self.file, n, k, None, f"a record with a value for '{k}'") for k in missing]
-                yield n, None
-                continue
-            yield n, (record,)
-
-
-def _records_at(doc: Any, path: str) -> list | None:
-    """The items at a records path such as records[].compiledRelease, or None."""
-    if path == ".":
-        return [doc] if isinstance(doc, dict) else None
-    if path == "[]":
-        return doc if isinstance(doc, list) else None
-    items = [doc]
-    found_array = False
-    for segment in path.replace("[]", "[].").split("."):
-        if not segment:
-            continue
-        array = segment.endswith("[]")
-        key = segment[:-2] if array else segment
-        nxt = []
-        for item in items:
-            v = item.get(key) if isinstance(item, dict) else None
-            if v is None:
-                continue
-            if array:
-                if not isinstance(v, list):
-                    return None
-                nxt.extend(v)
-                found_array = True
-            else:
-                nxt.append(v)
-        if not nxt and not found_array:
-            return None
-        items = nxt
-    return items
+        record = json.dumps(raw, ensure_ascii=False)[:100_000]
+    for p in problems:
+        writerow([p.row if p.row is not None else "", p.column or "", "" if p.value is None else p.value,
+                  p.expected, record])

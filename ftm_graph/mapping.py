@@ -7,8 +7,6 @@ silently producing less data. Applying a mapping to a file is ``ingest``'s job.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -85,6 +83,7 @@ class PropertySpec:
     template: Template | None = None
     value: str | None = None  #: constant literal, or constant IRI for kind 'iri'/'code'
     link: tuple[tuple[str, Template | None], ...] = ()  #: alternatives (target entity, join key or None)
+    link_all: bool = False  #: link to every instance of the target made from the record, not the first
     scheme: str | None = None  #: code-list scheme for kind 'code'
     cleaner: clean.Cleaner | None = None
     datatype: str | None = None
@@ -123,6 +122,20 @@ class AmountSpec:
     currency: str
     currency_column: str | None
     when: tuple[Condition, ...] = ()
+    note: dict[str, Template] = field(default_factory=dict)  #: language -> template of a fis:note
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """An arithmetic check on each row: ``total`` must equal the signed sum of ``terms`` (within ``tolerance``)."""
+
+    where: str
+    total: str  #: column
+    terms: tuple[tuple[int, str], ...]  #: (+1 or -1, column)
+    text: str  #: the equation as written
+    cleaner: clean.Cleaner
+    tolerance: str = "0"
+    when: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,8 @@ class Source:
     optional: tuple[str, ...] = ()
     detect: tuple[str, ...] = ()
     records: tuple[str, ...] = ()
+    merge: str | None = None  #: "ocds": merge OCDS releases into compiled releases (JSON)
+    quotes: str = "strict"  #: CSV: strict refuses a badly closed quote; lenient keeps stray quotes; backslash: \" too
 
 
 @dataclass
@@ -150,10 +165,11 @@ class Mapping:
     path: Path  #: the YAML file
     source: Source
     illustrative: bool = False
-    row_source: dict[str, str] = field(default_factory=dict)  #: url/title/publisher/date -> column
+    row_source: dict = field(default_factory=dict)  #: url/title/publisher -> column; date -> columns tried in order
     fields: tuple[FieldSpec, ...] = ()
     entities: tuple[EntitySpec, ...] = ()
     amounts: tuple[AmountSpec, ...] = ()
+    checks: tuple[CheckSpec, ...] = ()
 
     def __repr__(self) -> str:
         return f"<Mapping {self.name} v{self.version} ({self.kind})>"
@@ -281,7 +297,7 @@ class _Checker:
 
     def mapping(self, doc: Any) -> Mapping:
         top = ("name", "version", "kind", "title", "description", "illustrative", "source",
-               "row_source", "fields", "entities", "amounts")
+               "row_source", "fields", "entities", "amounts", "checks")
         self.keys(doc, "", top, ("name", "version", "kind", "title", "description", "source", "entities"))
         name = self.string(doc["name"], "name")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
@@ -300,16 +316,18 @@ class _Checker:
         row_source = {}
         if doc.get("row_source") is not None:
             rs = self.keys(doc["row_source"], "row_source", ("url", "title", "publisher", "date"), ("url",))
-            row_source = {k: self.column(v, f"row_source.{k}") for k, v in rs.items()}
+            row_source = {k: (tuple(self.column(c, f"row_source.date[{i}]") for i, c in enumerate(self.names(v, k)))
+                              if k == "date" else self.column(v, f"row_source.{k}")) for k, v in rs.items()}
         fields = self.fields(doc.get("fields") or {})
         entities = self.entities(doc["entities"])
         amounts = tuple(
             self.amount(a, f"amounts[{i}]", {e.name for e in entities})
             for i, a in enumerate(self.list(doc.get("amounts") or [], "amounts"))
         )
+        checks = tuple(self.check(c, f"checks[{i}]") for i, c in enumerate(self.list(doc.get("checks") or [], "checks")))
         mapping = Mapping(name, self.string(doc["version"], "version"), kind, title,
                           self.string(doc["description"], "description"), self.path, source,
-                          illustrative, row_source, fields, entities, amounts)
+                          illustrative, row_source, fields, entities, amounts, checks)
         self.links(mapping)
         return mapping
 
@@ -319,7 +337,7 @@ class _Checker:
         return node
 
     def source(self, node: Any) -> Source:
-        allowed = ("format", "delimiter", "encoding", "required", "optional", "detect", "records")
+        allowed = ("format", "delimiter", "encoding", "required", "optional", "detect", "records", "merge", "quotes")
         self.keys(node, "source", allowed, ("format",))
         fmt = node["format"]
         if fmt not in ("csv", "json"):
@@ -331,12 +349,14 @@ class _Checker:
         if encoding not in ENCODINGS:
             raise self.fail("source.encoding", f"'{encoding}'; expected one of {', '.join(ENCODINGS)}")
         if fmt == "csv":
-            for key in ("records",):
+            for key in ("records", "merge"):
                 if key in node:
                     raise self.fail(f"source.{key}", "only for format json")
             if "required" not in node:
                 raise self.fail("source", "missing key 'required' (the columns every file must have)")
-        elif "records" not in node:
+        elif "quotes" in node:
+            raise self.fail("source.quotes", "only for format csv")
+        elif "records" not in node and node.get("merge") != "ocds":
             raise self.fail("source", "missing key 'records' (where the records are in the JSON document)")
         required = self.names(node.get("required", []), "source.required")
         optional = self.names(node.get("optional", []), "source.optional")
@@ -349,8 +369,14 @@ class _Checker:
         for i, r in enumerate(records):
             if not re.fullmatch(r"\.|\[\]|[A-Za-z_][\w]*(\[\])?(\.[A-Za-z_]\w*(\[\])?)*", r):
                 raise self.fail(f"source.records[{i}]", f"'{r}' is not a path such as records[].compiledRelease")
+        merge = node.get("merge")
+        if merge not in (None, "ocds"):
+            raise self.fail("source.merge", f"'{merge}'; expected ocds")
+        quotes = node.get("quotes", "strict")
+        if quotes not in ("strict", "lenient", "backslash"):
+            raise self.fail("source.quotes", f"'{quotes}'; expected strict, lenient or backslash")
         return Source(fmt, "\t" if delimiter == "tab" else delimiter, ENCODINGS[encoding],
-                      required, optional, detect, records)
+                      required, optional, detect, records, merge, quotes)
 
     def fields(self, node: Any) -> tuple[FieldSpec, ...]:
         if not isinstance(node, dict):
@@ -463,16 +489,17 @@ class _Checker:
             raise self.fail(where, f"lang and datatype are for literals, not {kind}")
         if kind == "link":
             node = spec["link"]
-            alts = []
+            alts, every = [], False
             for i, target in enumerate(node if isinstance(node, list) else [node]):
                 w = f"{where}.link[{i}]" if isinstance(node, list) else f"{where}.link"
                 key = None
                 if isinstance(target, dict):
-                    self.keys(target, w, ("entity", "key"), ("entity",))
+                    self.keys(target, w, ("entity", "key", "all"), ("entity",))
                     key = self.template(target["key"], f"{w}.key") if "key" in target else None
+                    every = every or bool(target.get("all"))
                     target = target["entity"]
                 alts.append((self.string(target, w), key))
-            return PropertySpec(**common, link=tuple(alts))
+            return PropertySpec(**common, link=tuple(alts), link_all=every)
         if kind == "code":
             scheme = self.string(spec["code"], f"{where}.code")
             if not re.fullmatch(r"[a-z][\w-]*(/[\w.-]+)?", scheme):
@@ -499,7 +526,7 @@ class _Checker:
 
     def amount(self, spec: Any, where: str, entities: set[str]) -> AmountSpec:
         times = ("fiscal_year", "date", "period_start", "period_end")
-        allowed = ("of", "measure", "value", "clean", "currency", "currency_column", "when") + times
+        allowed = ("of", "measure", "value", "clean", "currency", "currency_column", "when", "note") + times
         self.keys(spec, where, allowed, ("of", "measure", "value"))
         of = self.string(spec["of"], f"{where}.of")
         if of not in entities:
@@ -528,7 +555,37 @@ class _Checker:
         ccol = self.column(spec["currency_column"], f"{where}.currency_column") if "currency_column" in spec else None
         return AmountSpec(of, where, measure, scheme, mcol, self.column(spec["value"], f"{where}.value"),
                           self.cleaner(spec.get("clean", "amount"), f"{where}.clean"), got, currency, ccol,
-                          self.conditions(spec.get("when"), f"{where}.when"))
+                          self.conditions(spec.get("when"), f"{where}.when"), self.note(spec.get("note"), where))
+
+    def check(self, spec: Any, where: str) -> CheckSpec:
+        self.keys(spec, where, ("column", "equals", "tolerance", "clean", "when"), ("column", "equals"))
+        total = self.column(spec["column"], f"{where}.column")
+        text = self.string(spec["equals"], f"{where}.equals")
+        parts = re.split(r"\s+([+-])\s+", " " + text.strip() if text.strip()[:1] in "+-" else text.strip())
+        if parts[0].strip() in ("", "+", "-"):
+            parts = parts[1:] if parts[0].strip() == "" else parts
+        terms, sign = [], 1
+        for tok in parts:
+            tok = tok.strip()
+            if tok in ("+", "-"):
+                sign = -1 if tok == "-" else 1
+                continue
+            if tok:
+                terms.append((sign, self.column(tok, f"{where}.equals")))
+            sign = 1
+        if not terms:
+            raise self.fail(f"{where}.equals", f"'{text}' is not a sum such as a + b - c")
+        tolerance = clean.number(str(spec.get("tolerance", 0)))
+        return CheckSpec(where, total, tuple(terms), text, self.cleaner(spec.get("clean", "amount"), f"{where}.clean"),
+                         tolerance or "0", self.conditions(spec.get("when"), f"{where}.when"))
+
+    def note(self, node: Any, where: str) -> dict[str, Template]:
+        if node is None:
+            return {}
+        if isinstance(node, str):
+            node = {"es": node}
+        self.keys(node, f"{where}.note", LANGS)
+        return {lang: self.template(t, f"{where}.note.{lang}") for lang, t in node.items()}
 
     def links(self, mapping: Mapping) -> None:
         by_name = {e.name: e for e in mapping.entities}
@@ -540,7 +597,7 @@ class _Checker:
                     target = by_name[name]
                     if key is not None and not target.keys:
                         raise self.fail(f"{p.where}.link", f"entity '{name}' has no key to join on")
-                    if key is None and target.each and target.each != e.each[: len(target.each)]:
+                    if key is None and not p.link_all and target.each and target.each != e.each[: len(target.each)]:
                         raise self.fail(f"{p.where}.link", f"entity '{name}' is made per item of "
                                         f"{'[].'.join(target.each)}[]: give a key to choose one")
 
@@ -599,7 +656,7 @@ def detect_mapping(path: Path, mappings: dict[str, Mapping], kind: str | None = 
                   and set(m.source.detect) <= names]
     what = f" of kind '{kind}'" if kind else ""
     if not candidates:
-        shown = ", ".join(sorted(names)[:12]) or "nothing"
+        shown = ", ".join(sorted(getattr(names, "first", None) or names)[:12]) or "nothing"
         raise UnknownKind(f"{path.name}: no mapping{what} fits this {fmt.upper()} file (it has {shown}); "
                           f"give the mapping or --kind explicitly")
     best = max(len(m.source.detect) for m in candidates)
@@ -612,41 +669,19 @@ def detect_mapping(path: Path, mappings: dict[str, Mapping], kind: str | None = 
 
 def _layout(path: Path) -> tuple[str, set[str]]:
     """('csv', header names) or ('json', top-level keys of the document and first record)."""
+    from .errors import InvalidData
+    from .readers import header_names
+
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnknownKind(f"{path.name}: cannot read the file: {exc.strerror}") from None
-    head = data.lstrip()[:1]
-    if head in (b"{", b"["):
-        try:
-            doc = json.loads(data)
-        except ValueError:
-            raise UnknownKind(f"{path.name}: looks like JSON but cannot be parsed") from None
-        names: set[str] = set()
-        if isinstance(doc, dict):
-            names |= set(doc)
-            for key in ("records", "releases"):
-                if isinstance(doc.get(key), list) and doc[key] and isinstance(doc[key][0], dict):
-                    first = doc[key][0]
-                    names |= set(first)
-                    if isinstance(first.get("compiledRelease"), dict):
-                        names |= set(first["compiledRelease"])
-        elif isinstance(doc, list) and doc and isinstance(doc[0], dict):
-            names |= set(doc[0])
-        return "json", names
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    first = text.splitlines()[0] if text else ""
-    delimiter = sniff_delimiter(first)
-    header = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
-    return "csv", {h.strip() for h in header}
+        return header_names(path)
+    except InvalidData as exc:
+        raise UnknownKind(str(exc)) from None
+    except ValueError:
+        raise UnknownKind(f"{path.name}: looks like JSON but cannot be parsed") from None
 
 
 def sniff_delimiter(line: str) -> str:
     """The most frequent of , ; tab | outside quotes in a header line (',' on a tie)."""
-    outside = re.sub(r'"[^"]*"', "", line)
-    counts = {d: outside.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts.values())
-    return "," if best == 0 or counts[","] == best else max(counts, key=counts.get)
+    from .readers import sniff_delimiter as sniff
+
+    return sniff(line)

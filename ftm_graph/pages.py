@@ -7,6 +7,7 @@ All queries here are anchored on one IRI (bound, never pasted into the
 text), except the home stories, which are cached per store generation.
 """
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from . import formats
+from . import flows, formats, search, summaries, views
 from .namespaces import DCT, FIS, PROV, RDF, RDFS, SKOS, graph_iri, sparql_prologue
 
 router = APIRouter()
@@ -90,9 +91,16 @@ SELECT ?file ?title ?publisher ?url ?retrieved ?generated ?rows ?triples ?illust
 # Languages, labels, links --------------------------------------------------------
 
 def language(request: Request) -> str:
-    """The page language: ``?lang=en`` or Spanish."""
-    lang = request.query_params.get("lang", "es")
-    return lang if lang in LANGUAGES else "es"
+    """The page language: ``?lang=``, else the first of ours in ``Accept-Language``, else Spanish."""
+    lang = request.query_params.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    ranges = sorted(formats.parse_accept(request.headers.get("accept-language")), key=lambda r: -r[1])
+    for media, q in ranges:
+        primary = media.split("-")[0].lower()
+        if primary in LANGUAGES and q > 0:
+            return primary
+    return "es"
 
 
 def pick(labels: dict[str, str], lang: str, default: str = "") -> str:
@@ -277,22 +285,70 @@ def render(request: Request, template: str, context: dict, status: int = 200, he
 
     other = "en" if lang == "es" else "es"
     switch = dict(request.query_params, lang=other)
+    t = state.messages[lang]
+    money = lambda v, c="MXN": formats.format_money(v, lang, c or "MXN")  # noqa: E731
+    date = lambda v: formats.format_date(v, lang)  # noqa: E731
+
+    def relation_name(name: str) -> str:
+        return t.get("flow_" + name, name)
+
+    def charts(d, v) -> dict:
+        """The SVG drawings of an entity page (markup escaped by flows.py, so marked safe in the template)."""
+        lab = lambda iri: label(iri, d.labels)  # noqa: E731
+        out = {}
+        if v.get("flows"):
+            out["flow"] = flows.sankey(d.iri, v["flows"]["in"], v["flows"]["out"], label=lab, href=href, money=money,
+                                       relation=relation_name, t=t)
+        if v.get("budget"):
+            out["budget"] = views.budget_chart(v["budget"], label=lab, money=money, t=t)
+        if v.get("balances"):
+            out["balance"] = views.balance_chart(v["balances"], label=lab, money=money, date=date, t=t)
+        return out
+
     html = state.templates.get_template(template).render(
-        request=request, lang=lang, t=state.messages[lang], url=url, href=href, label=label, pick=pick,
+        request=request, lang=lang, t=t, url=url, href=href, label=label, pick=pick,
         by_label=by_label,
         base=base, queries=state.queries, switch_url=request.url.path + "?" + urlencode(switch),
-        money=lambda v, c="MXN": formats.format_money(v, lang, c or "MXN"),
-        exact=lambda v, c="MXN": formats.format_exact(v, lang, c or "MXN"),
-        date=lambda v: formats.format_date(v, lang), number=lambda v: formats.format_number(v, lang),
+        money=money, exact=lambda v, c="MXN": formats.format_exact(v, lang, c or "MXN"),
+        date=date, number=lambda v: formats.format_number(v, lang), relation_name=relation_name, charts=charts,
+        kinds=state.kinds,
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def not_found(request: Request, iri: str | None = None) -> HTMLResponse:
-    """The 404 page, with a hint to search the labels."""
+    """The 404 page, with what a search for the last part of the address finds."""
     words = "".join(c if c.isalnum() else " " for c in short_name(iri or request.url.path)).split()
-    return render(request, "404.html", {"iri": iri, "hint": " ".join(words)[:40]}, status=404)
+    hint = " ".join(words)[:40]
+    suggestions = []
+    store = request.app.state.store
+    db = search.open_index(store)
+    if db is not None and hint:
+        with closing(db):
+            # runs on the event loop: the cheap passes only (no typo pass)
+            suggestions = (search.search(db, hint, limit=8, typos=False)
+                           or search.search(db, words[0], limit=8, typos=False))
+    return render(request, "404.html", {"iri": iri, "hint": hint, "suggestions": suggestions}, status=404)
+
+
+def entity_view(state, d: Description, lang: str) -> dict:
+    """The kind of an entity and what its page shows first (from the generation's summaries)."""
+    kind = views.kind_of(d.types, state.kinds)
+    db = summaries.open_summaries(state.store)
+    if db is None:
+        return views.build(d, kind, state.kinds, None, lang)
+    with closing(db):
+        view = views.build(d, kind, state.kinds, db, lang)
+    flows_ = view["flows"] or {}
+    others = [f["other"] for side in ("in", "out") for f in flows_.get(side, [])]
+    others += [f["example"] for side in ("in", "out") for f in flows_.get(side, []) if f["example"]]
+    index = search.open_index(state.store)
+    if index is not None and others:
+        with closing(index):
+            for iri, labels in search.labels_of(index, others).items():
+                d.labels.setdefault(iri, labels)
+    return view
 
 
 async def _resource(request: Request, iri: str) -> Response:
@@ -320,8 +376,10 @@ async def _resource(request: Request, iri: str) -> Response:
         body = await run_in_threadpool(lambda: formats.serialize(entity_graph(state.store, iri), fmt))
         return Response(body, media_type=formats.content_type(fmt.media_type), headers=vary)
     alternates = [(f.media_type, f.alias) for f in offered.values() if f.writer is not None]
-    return render(request, "entity.html", {"d": d, "page": page, "page_size": PAGE_SIZE, "alternates": alternates},
-                  headers=vary)
+    view = await run_in_threadpool(entity_view, state, d, language(request))
+    template = state.kinds[view["kind"]]["template"] if view["kind"] else "entity.html"
+    return render(request, template, {"d": d, "v": view, "page": page, "page_size": PAGE_SIZE,
+                                      "alternates": alternates}, headers=vary)
 
 
 @router.get("/", response_class=HTMLResponse)

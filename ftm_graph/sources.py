@@ -9,6 +9,7 @@ cleanly.
 """
 
 import hashlib
+import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -20,12 +21,15 @@ from urllib.parse import quote
 import yaml
 
 from . import mapping as mapping_mod
+from . import publish
 from .clean import slug
 from .errors import InvalidData
 from .ingest import map_file
 from .namespaces import DCAT, DCT, FIS, PROV, RDF, VOID, XSD, graph_iri
 from .resources import data_dir
+from .search import build_search_index
 from .store import Store
+from .summaries import build_summaries
 
 SIDECAR_SUFFIX = ".source.yaml"
 _IRI_SAFE = ":/?#[]@!$&'()*+,;=%~"
@@ -54,6 +58,8 @@ class IngestReport:
     mapping: str
     rows: int
     triples: int
+    rejected: int = 0  #: rows left out with skip_bad_rows
+    rejects: Path | None = None  #: the CSV listing them, with reasons
 
 
 def sidecar_path(path: Path) -> Path:
@@ -102,12 +108,16 @@ def ingest(
     info: SourceInfo | None = None,
     encoding: str | None = None,
     progress=None,
+    skip_bad_rows: bool = False,
+    rejects_dir: Path | None = None,
 ) -> list[IngestReport]:
     """Map `files` and publish their graphs in one store transaction. All or nothing.
 
     The mapping is, in order: `mapping_name`, the file's sidecar, or the one
     mapping whose layout the file fits (restricted to `kind`). `info`
-    overrides the sidecar's provenance fields that it sets.
+    overrides the sidecar's provenance fields that it sets. With
+    `skip_bad_rows`, rows that do not fit are left out and listed, with their
+    reasons, in `{rejects_dir}/{file name}.rejects.csv` (default: beside the file).
     """
     for path in files:
         if not path.is_file():
@@ -121,10 +131,20 @@ def ingest(
             chosen = _choose_mapping(path, mappings, mapping_name or source.mapping, kind)
             graph = graph_for(base, path)
             out_path = Path(tmp) / f"{number}.nq"
-            with open(out_path, "w", encoding="utf-8") as out, _row_bar(path, progress) as bar:
+            rejects = Path(tmp) / f"{number}.rejects.csv"
+            with open(out_path, "w", encoding="utf-8") as out, _row_bar(path, progress) as bar, \
+                    open(rejects, "w", encoding="utf-8", newline="") as rejected:
                 result = map_file(path, chosen, base_uri=base, graph_iri=graph, out=out, encoding=encoding,
-                                  progress=bar)
-            report = IngestReport(path, graph, chosen.name, result.rows, result.triples)
+                                  progress=bar, skip_bad_rows=skip_bad_rows, rejects=rejected)
+            report = IngestReport(path, graph, chosen.name, result.rows, result.triples, result.rejected)
+            if result.rejected:
+                report.rejects = Path(rejects_dir or path.parent) / f"{path.name}.rejects.csv"
+                try:
+                    report.rejects.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(rejects, report.rejects)
+                except OSError as exc:
+                    raise InvalidData(f"{path}: cannot write the rejected rows to {report.rejects}: {exc.strerror}; "
+                                      f"nothing was loaded") from None
             reports.append((report, source, sha256(path), out_path, chosen))
             if progress:
                 progress(report)
@@ -170,7 +190,7 @@ def _choose_mapping(path, mappings, name, kind):
 
 #: What is derived from the data at each write and published with the generation (in ``tx.dir``):
 #: functions ``(transaction, base_uri) -> None``, run in order after the data changes.
-DERIVED: tuple = ()
+DERIVED: tuple = (publish.build, build_search_index, build_summaries)
 
 
 def after_write(tx, base: str) -> None:

@@ -70,3 +70,21 @@ def ontology():
 def shapes():
     """The SHACL shapes, as loaded for validation."""
     return load_shapes()
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Store:
+    """A store holding the bundled sample, ingested as `ftm-graph demo` does (so derived files are built)."""
+    from ftm_graph.sources import ingest, sample_files
+
+    path = create_store(tmp_path_factory.mktemp("sample") / "store", BASE)
+    store = Store(path)
+    ingest(store, sample_files())
+    return Store(path)
+
+
+@pytest.fixture(scope="session")
+def sample_client(sample_store) -> TestClient:
+    """A client of the web app over the sample store."""
+    with TestClient(create_app(Settings(store=str(sample_store.path), base_uri=BASE), sample_store)) as client:
+        yield client

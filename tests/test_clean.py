@@ -178,3 +178,53 @@ def test_every_bank_named_in_the_brief_has_its_key():
     }
     for alias, key in expected.items():
         assert table[clean.lookup_key(alias)]["key"] == key
+
+
+# ---- added for issue #3 -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("1000.", "1000"),               # SHCP's trust JSON writes whole numbers with a trailing point
+    ("‐381659.46", "-381659.46"),    # U+2010 HYPHEN used as a minus sign in the same file
+    ("‑5", "-5"),                    # U+2011 NON-BREAKING HYPHEN
+    ("6039254.519999999", "6039254.519999999"),
+])
+def test_amounts_as_published(raw, want):
+    assert clean.amount(raw) == want
+
+
+def test_a_point_alone_is_not_an_amount():
+    with pytest.raises(clean.BadValue):
+        clean.amount(".")
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("2017", ("2017", "gYear")), ("2017-03", ("2017-03", "gYearMonth")), ("2017-03-05", ("2017-03-05", "date")),
+    ("", None), (None, None),
+])
+def test_partial_dates(raw, want):
+    assert clean.partial_date(raw) == want
+
+
+@pytest.mark.parametrize("raw", ["2017-13", "marzo 2017", "17"])
+def test_partial_dates_refuse_what_they_cannot_read(raw):
+    with pytest.raises(clean.BadValue, match="a month as yyyy-mm or a year as yyyy"):
+        clean.partial_date(raw)
+
+
+def test_the_zero_date_of_database_exports_means_no_date():
+    assert clean.parse_date("0000-00-00") is None
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("BIOTECH DEL NORTE S A P I DE CV", "Biotech del Norte, S.A.P.I. de C.V."),
+    ("HOLIDAY DE MEXICO SA DE CV", "Holiday de México, S.A. de C.V."),
+    ("Constructora X, S. de R.L. de C.V.", "CONSTRUCTORA X S DE RL DE CV"),
+    ("Fundación Y, A.C.", "FUNDACION Y AC"),
+])
+def test_company_names_match_whatever_their_legal_form_spelling(a, b):
+    assert clean.company(a) == clean.company(b)
+
+
+def test_company_keeps_a_name_that_is_only_a_legal_form_and_words_in_the_middle():
+    assert clean.company("Grupo S.A. Comercial SA") == "grupo-s-a-comercial"
+    assert clean.company("SA") == "sa"

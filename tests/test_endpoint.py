@@ -205,3 +205,68 @@ def test_query_page_lists_saved_queries_and_prefills_one(client):
     titles = [li.strong.get_text() for li in soup.select("li.saved-query")]
     assert "¿Qué crédito refinanció a cuál?" in titles and len(titles) >= 7
     assert "fis:refinances" in soup.select_one("textarea#query").get_text()
+
+
+# The SERVICE allow-list, without a server (tests/test_endpoint_http.py checks it over HTTP) ----------
+
+from ftm_graph import federation  # noqa: E402
+
+
+@pytest.mark.parametrize("query, targets", [
+    ("SELECT * WHERE { ?s ?p ?o }", []),
+    ("SELECT * WHERE { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ["http://a.example/sparql"]),
+    ("PREFIX x: <http://a.example/>\nSELECT * WHERE { SERVICE SILENT x:q { ?s ?p ?o } }", ["http://a.example/q"]),
+    ("BASE <http://b.example/>\nSELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }", ["http://b.example/sparql"]),
+    ("SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }", ["?where"]),
+    ("SELECT * WHERE { ?s ?p ?o FILTER NOT EXISTS { SERVICE <http://c.example/> { ?s ?p ?o } } }",
+     ["http://c.example/"]),
+    ("SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://d.example/> { ?s ?p ?o } } } }", ["http://d.example/"]),
+    ("# a SERVICE in a comment only\nSELECT * WHERE { ?s ?p \"service\" }", []),
+])
+def test_service_targets_are_found_with_a_real_parser(query, targets):
+    assert sorted(federation.service_targets(query)) == sorted(targets)
+
+
+@pytest.mark.parametrize("url, private", [
+    ("http://127.0.0.1:7878/query", True), ("http://localhost/sparql", True), ("http://[::1]/q", True),
+    ("http://10.1.2.3/q", True), ("http://192.168.0.9/q", True), ("http://169.254.169.254/latest", True),
+    ("http://printer.local/q", True), ("https://query.wikidata.org/sparql", False), ("http://8.8.8.8/q", False),
+])
+def test_private_addresses(url, private):
+    assert federation.is_private(url) is private
+
+
+def test_allow_list_compares_normalised_urls():
+    allow = ("HTTPS://Query.Wikidata.org:443/sparql",)
+    federation.check("SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }", allow)
+    with pytest.raises(federation.FederationRefused, match="allow-list"):
+        federation.check("SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql2> { ?s ?p ?o } }", allow)
+    with pytest.raises(federation.FederationRefused, match="private"):
+        federation.check("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", allow)
+    with pytest.raises(federation.FederationRefused, match="could not be checked"):
+        federation.check("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ", allow)
+
+
+def test_refused_service_over_the_endpoint_is_403(client):
+    r = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert r.status_code == 403 and "SERVICE" in r.text
+
+
+def test_service_description_by_content_negotiation(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/turtle; charset=utf-8"
+    graph = rdflib.Graph().parse(data=r.text, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert (None, rdflib.RDF.type, sd.Service) in graph
+    assert (None, sd.resultFormat, rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_CSV")) in graph
+
+
+def test_results_say_whether_they_were_cut(client):
+    r = client.get("/sparql", params={"query": SELECT_LENDERS})
+    assert r.headers["x-ftm-truncated"] == "false" and r.headers["x-ftm-rows"] == "3"
+
+
+def test_saved_query_at_its_stable_address(client):
+    r = client.get("/sparql/queries/refinancing_links", params={"format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert f"{BASE}id/debt/ZAC-2011-BANORTE" in r.text

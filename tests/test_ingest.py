@@ -1,5 +1,6 @@
 """Mapping source files to N-Quads: dirty files are refused with named problems; real files map."""
 
+import csv
 import io
 import json
 from decimal import Decimal
@@ -218,8 +219,9 @@ def test_sample_agencies():
     assert (ID["body/zac/69"], FIS.parentBody, ID["body/zacatecas"]) in ds
     assert (ID["body/zacatecas"], RDF.type, FIS.StateGovernment) in ds
     assert (ID["body/zacatecas"], RDFS.label, Literal("Government of the State of Zacatecas", lang="en")) in ds
-    # the state government is described once, from the first row
-    assert len(list(ds.objects(ID["body/zacatecas"], PROV.wasDerivedFrom))) == 1
+    # the state government is described once, and every row that makes it leaves its provenance link
+    assert len(list(ds.objects(ID["body/zacatecas"], RDFS.label))) == 2
+    assert len(list(ds.objects(ID["body/zacatecas"], PROV.wasDerivedFrom))) == 65
 
 
 def test_sample_municipalities():
@@ -331,3 +333,209 @@ def test_unclosed_quote_is_refused(dirty):
     [p] = exc.problems
     assert (p.file, p.row) == ("unclosed_quote.csv", 2)
     assert "well-formed CSV quoting" in p.expected
+
+
+# ---- every layout of issue #3: a bad file gets a clear report -------------------------------------------
+
+REAL = HERE / "data" / "real"
+
+
+def _pef_with_a_typo(tmp_path: Path) -> Path:
+    source = HERE / "data" / "mapping_cases" / "shcp_budget_pef_real" / "input.csv"
+    path = tmp_path / "pef.csv"
+    path.write_text(source.read_text(encoding="utf-8").replace(",58800.00,", ',"58,8OO.00",', 1), encoding="utf-8")
+    return path
+
+
+def _trusts_json_without_key(tmp_path: Path) -> Path:
+    record = json.loads((HERE / "data" / "mapping_cases" / "shcp_trusts_json_real" / "input.json").read_text("utf-8"))[0]
+    path = tmp_path / "fideicomisos.json"
+    path.write_text(json.dumps([record, {**record, "Registro": ""}], ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _ocds_release_without_date(tmp_path: Path) -> Path:
+    path = tmp_path / "paquete.json"
+    releases = [{"ocid": "ocds-x-1", "id": "1", "date": "2024-01-01T00:00:00Z", "tender": {"id": "t"}},
+                {"ocid": "ocds-x-1", "id": "2", "tender": {"id": "t", "status": "complete"}}]
+    path.write_text(json.dumps({"releases": releases}), encoding="utf-8")
+    return path
+
+
+def _pnt_without_header(tmp_path: Path) -> Path:
+    from test_readers import write_xlsx
+
+    path = tmp_path / "adjudicaciones.xlsx"
+    write_xlsx(path, [[2024, "AD-1", "Artículo 42", "CT-1", "15/03/2024", 1000]])
+    return path
+
+
+BAD_FILES = {
+    # id: (file or a function making it, mapping, [(row, column, words of what was expected)])
+    "budget_pef": (_pef_with_a_typo, "shcp_budget_pef", [(2, "monto_aprobado", "an amount such as 1,234.56")]),
+    "budget_ldf_6a": (DIRTY / "ldf6a_not_adding.csv", "conac_ldf_6a", [
+        (3, "modificado", "modificado = aprobado + ampliaciones_reducciones = 900 (off by 100"),
+        (4, "etiquetado", "sí/no")]),
+    "debt_ldf_2": (DIRTY / "ldf2_unbalanced.csv", "conac_ldf_2", [
+        (3, "saldo_final", "= 530000 (off by -10000"),
+        (4, "acreedor", "a value listed in lookups/banks.csv")]),
+    "trusts_csv": (DIRTY / "trusts_shifted.csv", "shcp_trusts_csv", [(8, "initial_amount_comments",
+                                                                       "23 fields as in the header, found 22")]),
+    "trusts_json": (_trusts_json_without_key, "shcp_trusts_json", [(2, "Registro", "a record with a value for")]),
+    "ocds": (_ocds_release_without_date, "ocds", [(1, "date", "releases that ocdsmerge can merge")]),
+    "compranet_amount": (DIRTY / "compranet_bad_amount.csv", "compranet_contracts", [
+        (2, "IMPORTE_CONTRATO", "an amount such as 1,234.56")]),
+    "compranet_header": (DIRTY / "compranet_missing_column.csv", "compranet_contracts", [
+        (1, "CODIGO_CONTRATO", "a column named 'CODIGO_CONTRATO' in the header")]),
+    "pnt_xlsx": (_pnt_without_header, "pnt_direct_awards", [(1, None, "a header row naming the columns Ejercicio")]),
+    "payments": (DIRTY / "payments_bad.csv", "payments", [
+        (3, "fecha_pago", "a date as dd/mm/yyyy"),
+        (4, "pagador", "a value listed in lookups/zacatecas_agencies.csv"),
+        (5, "rfc_beneficiario", "an RFC"),
+        (5, "importe", "an amount")]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_a_bad_file_of_each_layout_is_refused_with_its_problems(case, tmp_path):
+    source, name, wanted = BAD_FILES[case]
+    path = source(tmp_path) if callable(source) else source
+    exc = problems_of(path, load_mapping(MAPPINGS / f"{name}.yaml"))
+    got = [(p.row, p.column, p.expected) for p in exc.problems]
+    for row, column, words in wanted:
+        assert any(r == row and c == column and words in e for r, c, e in got), f"{(row, column, words)} not in {got}"
+    assert all(p.file == path.name for p in exc.problems)
+
+
+def test_a_problem_reads_as_one_sentence_naming_file_row_column_value_and_expectation():
+    exc = problems_of(DIRTY / "ldf2_unbalanced.csv", load_mapping(MAPPINGS / "conac_ldf_2.yaml"))
+    assert str(exc) == "ldf2_unbalanced.csv: 2 rows do not fit mapping conac_ldf_2"
+    assert str(exc.problems[0]) == (
+        "ldf2_unbalanced.csv, row 3, column 'saldo_final': got '520,000.00'; expected saldo_final = saldo_inicial "
+        "+ disposiciones - amortizaciones + revaluaciones_reclasificaciones = 530000 (off by -10000; check checks[0])")
+
+
+# ---- --skip-bad-rows: the good rows load, the others go to a rejects file with their reasons ---------------
+
+def test_skip_bad_rows_keeps_the_good_rows_and_lists_the_others():
+    rejects = io.StringIO()
+    result, ds, _ = run(DIRTY / "ldf2_unbalanced.csv", load_mapping(MAPPINGS / "conac_ldf_2.yaml"),
+                        skip_bad_rows=True, rejects=rejects)
+    assert (result.rows, result.rejected) == (3, 2)
+    assert subjects_of(ds, FIS.DebtObligation) == {ID["debt/PRUEBA-1"]}
+    assert not list(ds.triples((None, None, ID["bank/banorte"])))  # nothing of a rejected row is left
+    lines = list(csv.reader(io.StringIO(rejects.getvalue())))
+    assert lines[0] == ["row", "column", "value", "expected", "record"]
+    assert [line[:3] for line in lines[1:]] == [["3", "saldo_final", "520,000.00"], ["4", "acreedor", "Banco Imaginario"]]
+    assert lines[1][4] == 'Zacatecas,01/01/2024,31/12/2024,PRUEBA-2,Banorte,"500,000.00","50,000.00","20,000.00",0,"520,000.00",5,0'
+
+
+def test_skip_bad_rows_with_shifted_columns_keeps_the_record_as_read():
+    rejects = io.StringIO()
+    result, ds, _ = run(DIRTY / "trusts_shifted.csv", load_mapping(MAPPINGS / "shcp_trusts_csv.yaml"),
+                        skip_bad_rows=True, rejects=rejects)
+    assert (result.rows, result.rejected) == (2, 1)
+    assert subjects_of(ds, FIS.Trust) == {ID["trust/20070211301479"]}
+    [header, line] = list(csv.reader(io.StringIO(rejects.getvalue())))
+    assert line[0] == "8" and "found 22" in line[3]
+    assert next(csv.reader([line[4]]))[:2] == ["5", "2015"]
+
+
+def test_a_rejected_row_does_not_hide_what_a_later_good_row_says(tmp_path):
+    """A bad row's descriptions are not remembered as written: a good row saying the same writes them."""
+    path = tmp_path / "deuda.csv"
+    lines = (DIRTY / "ldf2_unbalanced.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0], lines[2], lines[2].replace("520,000.00", "530,000.00")]) + "\n", encoding="utf-8")
+    result, ds, _ = run(path, load_mapping(MAPPINGS / "conac_ldf_2.yaml"), skip_bad_rows=True, rejects=io.StringIO())
+    assert result.rejected == 1
+    assert (ID["bank/banorte"], RDF.type, FIS.FinancialInstitution) in ds
+    assert set(ds.objects(ID["debt/PRUEBA-2"], PROV.wasDerivedFrom)) == {URIRef(GRAPH + "/row/3")}
+
+
+def test_ingest_with_skip_bad_rows_into_a_store_and_without(tmp_path):
+    from ftm_graph.sources import ingest
+    from ftm_graph.store import Store, create_store
+
+    create_store(tmp_path / "store", BASE)
+    source = tmp_path / "ldf2.csv"
+    source.write_bytes((DIRTY / "ldf2_unbalanced.csv").read_bytes())
+    ask = f"ASK {{ <{BASE}id/debt/PRUEBA-1> a <{FIS}DebtObligation> }}"
+    with Store(tmp_path / "store") as store:
+        before = store.generation
+        with pytest.raises(InvalidData):
+            ingest(store, [source], mapping_name="conac_ldf_2")
+        store.refresh()
+        assert store.generation == before and not store.query(ask)
+        assert not (tmp_path / "ldf2.csv.rejects.csv").exists()
+        [report] = ingest(store, [source], mapping_name="conac_ldf_2", skip_bad_rows=True, rejects_dir=tmp_path / "out")
+        store.refresh()
+        assert store.query(ask)
+    assert (report.rows, report.rejected) == (3, 2)
+    assert report.rejects == tmp_path / "out" / "ldf2.csv.rejects.csv"
+    with report.rejects.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["row"], r["column"]) for r in rows] == [("3", "saldo_final"), ("4", "acreedor")]
+
+
+# ---- real files of the new layouts, whole -----------------------------------------------------------------
+
+def test_the_whole_real_trust_report_of_2015_maps():
+    """Quoted multi-line fields and \\"-escaped quotes: every record reads. One record (id 349) is empty
+    but for its id and a year 0: the file is refused by default, the record left out with --skip-bad-rows."""
+    mapping = load_mapping(MAPPINGS / "shcp_trusts_csv.yaml")
+    exc = problems_of(REAL / "trusts_2015.csv", mapping)
+    assert [(p.row, p.column, p.value) for p in exc.problems] == [(2084, "registry", "")]
+    rejects = io.StringIO()
+    result, ds, _ = run(REAL / "trusts_2015.csv", mapping, skip_bad_rows=True, rejects=rejects)
+    assert (result.rows, result.rejected) == (348, 1)
+    assert next(csv.reader([list(csv.reader(io.StringIO(rejects.getvalue())))[1][4]]))[0] == "349"
+    trusts = subjects_of(ds, FIS.Trust)
+    assert len(trusts) == 347
+    banks = set(ds.subjects(RDF.type, FIS.FinancialInstitution))
+    assert {ID["bank/banobras"], ID["bank/banorte"], ID["bank/bbva"], ID["bank/nafin"]} <= banks
+    # "BANOBRAS" in this file and "Banco Nacional de Obras y Servicios Públicos" elsewhere are one node
+    assert len([t for t in trusts if (t, FIS.trustee, ID["bank/banobras"]) in ds]) == 42  # rows saying BANOBRAS
+
+
+def test_ocds_without_parties_names_buyer_suppliers_payers_and_payees():
+    """Mexico City's OCDS (no parties list): organisations come from buyer, suppliers and transactions."""
+    result, ds, _ = run(REAL / "cdmx-record-package_package.json", load_mapping(MAPPINGS / "ocds.yaml"))
+    assert result.rows == 2
+    process = ID["ocds/OCDS-87SD3T-AD-SF-DRM-063-2015"]
+    assert (process, FIS.buyer, ID["rfc/GDF9712054NA"]) in ds
+    assert (ID["rfc/GDF9712054NA"], RDFS.label, Literal("SECRETARÍA DE FINANZAS", lang="es")) in ds
+    award = ID["ocds/OCDS-87SD3T-AD-SF-DRM-063-2015/award/1"]
+    assert (award, FIS.supplier, ID["rfc/C&C021030KX2"]) in ds
+    payment = ID["payment/0901/CLC0010000009-2016"]
+    assert (payment, FIS.payee, ID["rfc/C&C021030KX2"]) in ds
+    assert (payment, FIS.payer, ID["body/secretaria-de-finanzas"]) in ds
+    amount = next(ds.subjects(FIS.amountOf, payment))
+    assert ds.value(amount, FIS.value) == Literal("109272", datatype=XSD.decimal)
+
+
+def test_the_whole_real_compranet_sample_maps_and_its_suppliers_are_one_node_each():
+    result, ds, _ = run(REAL / "compranet_contratos_2018_sample.csv", load_mapping(MAPPINGS / "compranet_contracts.yaml"))
+    assert result.rows == 169
+    assert len(subjects_of(ds, FIS.Contract)) == 169
+    with (REAL / "compranet_contratos_2018_sample.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(subjects_of(ds, FIS.Organization)) <= len({r["PROVEEDOR_CONTRATISTA"] for r in rows})
+
+
+def test_pnt_tenders_format_43336_maps_a_row(tmp_path):
+    header = ["Ejercicio", "Tipo de procedimiento (catálogo)", "Número de expediente, folio o nomenclatura",
+              "Descripción de las obras, bienes o servicios", "Razón social del contratista o proveedor",
+              "RFC de la persona física o moral contratista o proveedor", "Número que identifique al contrato ",
+              "Fecha del contrato", "Monto total del contrato con impuestos incluidos (MXN)"]
+    path = tmp_path / "licitaciones.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, ["2024", "Licitación pública", "LP-7", "Uniformes",
+                                          "Textiles del Centro, S.A. de C.V.", "TCE010101AB1", "C-9", "01/06/2024",
+                                          "$1,160,000.00"]])
+    result, ds, _ = run(path, load_mapping(MAPPINGS / "pnt_tenders.yaml"))
+    process, contract = ID["procurement/pnt/2024/LP-7"], ID["procurement/pnt/2024/LP-7/contract/C-9"]
+    assert (process, FIS.procurementMethod, CODE["procedure-type/licitacion-publica"]) in ds
+    assert (contract, FIS.supplier, ID["rfc/TCE010101AB1"]) in ds
+    assert (ID["rfc/TCE010101AB1"], RDF.type, FIS.Company) in ds
+    [amount] = ds.subjects(FIS.amountOf, contract)
+    assert ds.value(amount, FIS.value) == Literal("1160000", datatype=XSD.decimal)

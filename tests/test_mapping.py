@@ -92,6 +92,17 @@ BROKEN = [
     ("      - {property: fis:adminKey, column: clave, clean: code}",
      "      - {property: fis:adminKey, column: clave, when: {column: clave, equal: x}}",
      "entities.line.properties[0].when: unknown key 'equal'"),
+    # keys added for issue #3: checks, notes on amounts, CSV quoting, OCDS merging, links to every instance
+    ("value: monto}", "value: monto, note: {es: \"{nota}\"}}", "amounts[0].note.es: column 'nota' is not declared"),
+    ("value: monto}", "value: monto, note: {fr: x}}", "amounts[0].note: unknown key 'fr'"),
+    ("amounts:", "checks:\n  - {column: monto, equals: \"clave + otra\"}\namounts:",
+     "checks[0].equals: column 'otra' is not declared"),
+    ("amounts:", "checks:\n  - {column: monto, sum: clave}\namounts:", "checks[0]: unknown key 'sum'"),
+    ("  format: csv", "  format: csv\n  quotes: loose", "source.quotes: 'loose'; expected strict, lenient or backslash"),
+    ("  format: csv", "  format: csv\n  merge: ocds", "source.merge: only for format json"),
+    ("      - {property: fis:adminKey, column: clave, clean: code}",
+     "      - {property: fis:parentBody, link: {entity: line, every: true}}",
+     "entities.line.properties[0].link: unknown key 'every'"),
 ]
 
 
@@ -190,3 +201,16 @@ def test_detect_prefers_the_most_specific_and_refuses_ties(tmp_path):
     part.write_text("clave,nombre\n1,x\n", encoding="utf-8")
     with pytest.raises(UnknownKind, match=r"several mappings fit this file equally well \(demo, demo_same\)"):
         detect_mapping(part, mappings)
+
+
+def test_checks_notes_and_partial_source_dates_load(tmp_path):
+    text = GOOD.replace("  required: [clave, nombre, monto]",
+                        "  required: [clave, nombre, monto, a, b, url]\n  optional: [nota, fecha, fecha_aprox]")
+    text = text.replace("value: monto}", 'value: monto, note: {es: "{nota}", en: "Note"}}')
+    text = text.replace("amounts:", 'checks:\n  - {column: monto, equals: "a - b + clave", tolerance: 0.5}\n'
+                        "row_source: {url: url, date: [fecha, fecha_aprox]}\namounts:")
+    m = load_mapping(write(tmp_path, text))
+    [check] = m.checks
+    assert (check.total, check.terms, check.tolerance) == ("monto", ((1, "a"), (-1, "b"), (1, "clave")), "0.5")
+    assert set(m.amounts[0].note) == {"es", "en"}
+    assert m.row_source["date"] == ("fecha", "fecha_aprox")

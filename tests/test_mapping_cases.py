@@ -1,6 +1,6 @@
 """One runner over tests/data/mapping_cases/*/: input + mapping -> the hand-written expected graph.
 
-Each case folder holds `input.csv` or `input.json`, the mapping (`mapping.yaml`, or
+Each case folder holds `input.csv`, `input.xlsx` or `input.json`, the mapping (`mapping.yaml`, or
 `bundled_mapping.txt` naming a mapping of mappings/), and `expected.ttl` or `expected.nq`.
 """
 
@@ -60,3 +60,7 @@ def test_the_required_cases_exist():
     names = {p.name for p in CASES.iterdir() if p.is_dir()}
     assert {"basic_csv", "latin1_amounts_dates", "semicolon_decimal_comma", "ocds_record_package",
             "row_source", "illustrative"} <= names
+    # one case per layout of issue #3 (real rows where a real file exists)
+    assert {"shcp_budget_pef_real", "conac_ldf_6a", "conac_ldf_2", "shcp_trusts_csv_real", "shcp_trusts_json_real",
+            "ocds_releases_merged", "compranet_contracts_real", "pnt_direct_awards_xlsx", "payments",
+            "notes_and_partial_dates"} <= names

@@ -1,0 +1,294 @@
+"""Public SPARQL queries in worker processes that can be stopped: a time limit that really ends the work.
+
+pyoxigraph cannot cancel a running query and ``Store.query`` has no timeout,
+so the endpoint never runs a public query in the web process. Each worker is a
+process (started with ``spawn``: no inherited threads or locks) that opens the
+store read-only through :class:`ftm_graph.store.Store`, calls ``refresh()``
+before every query so it follows new generations, evaluates and serialises,
+and sends the bytes back over a pipe. A query that passes the time limit gets
+its worker killed; a fresh worker takes its place in the background, and the
+other workers go on serving meanwhile.
+
+The row cap applies to every format: at most ``max_rows`` solutions (or
+triples) are read from the store, and :attr:`Answer.truncated` says when more
+were there.
+"""
+
+import json
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+log = logging.getLogger("ftm_graph.sparql")
+
+#: Where the truncation of a result is explained (SPARQL JSON ``head.link`` points here).
+TRUNCATION_DOC = "/sparql#row-limit"
+
+
+@dataclass
+class Request:
+    """One query to evaluate, as the endpoint received it (pickled to a worker)."""
+
+    text: str
+    default_graphs: list[str]  #: ``default-graph-uri`` values (empty: the store's default graph, the merge)
+    named_graphs: list[str]  #: ``named-graph-uri`` values
+    accept: str | None  #: the Accept header
+    format: str | None  #: the ``format=`` parameter
+    max_rows: int
+    substitutions: dict | None = None  #: variable → IRI, for saved queries with parameters
+    federation_allow: tuple[str, ...] = ()  #: SERVICE endpoints the query may call (see federation.py)
+
+
+@dataclass
+class Answer:
+    """What a worker sends back: an HTTP status with a media type and body, or an error message."""
+
+    status: int
+    media_type: str | None  #: None for an error: `body` is then the message
+    body: object  #: bytes, a table dict for HTML (see formats.tabulate), or a message str
+    kind: str = ""  #: "solutions", "boolean" or "triples"
+    rows: int = 0
+    truncated: bool = False
+    seconds: float = 0.0
+
+
+class QueryTimeout(Exception):
+    """The query ran past the time limit; its worker was stopped."""
+
+
+class PoolBusy(Exception):
+    """No worker became free within the time limit."""
+
+
+# Evaluation (runs inside a worker process) ------------------------------------------------------
+
+
+def _term_json(term) -> dict:
+    """A term as SPARQL 1.1 Query Results JSON (§3.2.2)."""
+    from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, Triple):
+        return {"type": "triple", "value": {"subject": _term_json(term.subject),
+                                            "predicate": _term_json(term.predicate),
+                                            "object": _term_json(term.object)}}
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _capped_solutions_json(results, max_rows: int) -> tuple[bytes, int, bool]:
+    """SELECT results as SPARQL JSON, at most `max_rows` rows; a ``head.link`` says when rows were cut."""
+    names = [v.value for v in results.variables]
+    bindings, truncated = [], False
+    for solution in results:
+        if len(bindings) == max_rows:
+            truncated = True
+            break
+        bindings.append({n: _term_json(solution[n]) for n in names if solution[n] is not None})
+    head = {"vars": names}
+    if truncated:
+        head["link"] = [TRUNCATION_DOC]
+    body = json.dumps({"head": head, "results": {"bindings": bindings}}, ensure_ascii=False)
+    return body.encode("utf-8"), len(bindings), truncated
+
+
+def _choose(kind: str, accept: str | None, wanted: str | None):
+    """The Format to answer in, or an error Answer (406)."""
+    from . import formats
+
+    offered = formats.GRAPH_FORMATS if kind == "triples" else formats.RESULT_FORMATS
+    if wanted:
+        fmt = formats.by_alias(offered, wanted)
+        if fmt is None:
+            names = ", ".join(dict.fromkeys(f.alias for f in offered.values()))
+            return Answer(406, None, f"Formato desconocido / unknown format '{wanted}'; use one of {names}.")
+        return fmt
+    chosen = formats.negotiate(accept, list(offered))
+    if chosen is None:
+        return Answer(406, None, "Ninguno de los tipos aceptados sirve / none of the accepted media types fits; "
+                                 "this result is offered as " + ", ".join(offered))
+    return offered[chosen]
+
+
+def evaluate(store, req: Request) -> Answer:
+    """Run one request on a Store and serialise its results (what a worker does for each query)."""
+    import pyoxigraph as ox
+
+    from . import federation, formats
+
+    started = time.perf_counter()
+    dataset = {}
+    try:
+        if req.default_graphs or req.named_graphs:
+            # SPARQL 1.1 Protocol §2.1.4: the graphs named in the request are the whole RDF dataset.
+            dataset = {"default_graph": formats.iris(req.default_graphs),
+                       "named_graphs": formats.iris(req.named_graphs)}
+    except ValueError as e:
+        return Answer(400, None, f"IRI de grafo no válido / invalid graph IRI: {e}")
+    try:
+        federation.check(req.text, req.federation_allow)
+    except federation.FederationRefused as e:
+        return Answer(403, None, str(e))
+    subs = formats.bind(**req.substitutions) if req.substitutions else None
+    try:
+        results = store.query(req.text, substitutions=subs, **dataset)
+    except SyntaxError as e:
+        return Answer(400, None, f"Consulta SPARQL mal formada / malformed SPARQL query: {e}")
+    except OSError as e:  # e.g. a SERVICE that does not answer
+        return Answer(502, None, f"Error al evaluar la consulta / the query failed: {e}")
+    kind = formats.result_kind(results)
+    fmt = _choose(kind, req.accept, req.format)
+    if isinstance(fmt, Answer):
+        return fmt
+    rows, truncated = 0, False
+    try:
+        if fmt.writer is None:
+            body = formats.tabulate(results, kind, req.max_rows)
+            rows, truncated = len(body["rows"]), body["truncated"]
+        elif kind == "boolean":
+            body = formats.serialize(results, fmt)
+        elif kind == "triples":
+            triples = []
+            for triple in results:
+                if len(triples) == req.max_rows:
+                    truncated = True
+                    break
+                triples.append(triple)
+            rows = len(triples)
+            body = formats.serialize(triples, fmt)
+        else:
+            body, rows, truncated = _capped_solutions_json(results, req.max_rows)
+            if fmt.writer != ox.QueryResultsFormat.JSON:
+                parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                body = formats.serialize(parsed, fmt)
+    except OSError as e:
+        return Answer(502, None, f"Error al evaluar la consulta / the query failed: {e}")
+    return Answer(200, fmt.media_type, body, kind, rows, truncated, time.perf_counter() - started)
+
+
+def _serve(path: str, conn) -> None:
+    """A worker's loop: open the store read-only, then answer requests until the pipe closes."""
+    from .store import Store
+
+    store = Store(path)
+    conn.send("ready")
+    while True:
+        try:
+            req = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        try:
+            store.refresh()
+            answer = evaluate(store, req)
+        except Exception as e:  # a worker must answer every request, whatever happened
+            answer = Answer(500, None, f"Error interno / internal error: {type(e).__name__}: {e}")
+        conn.send(answer)
+
+
+# The pool (runs in the web process) --------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self, ctx, path: str):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(path, child), daemon=True, name="ftm-graph-query")
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self.conn.poll(timeout) and self.conn.recv() == "ready"
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """`size` worker processes reading the store at `path`; :meth:`run` answers with a time limit.
+
+    Thread-safe: each call takes an idle worker, so up to `size` queries run in
+    parallel; the rest wait (within their time limit) for one to be free.
+    """
+
+    def __init__(self, path: str, size: int = 2, timeout: float = 30.0):
+        self.path, self.size, self.timeout = str(path), max(1, size), timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self) -> "QueryPool":
+        """Start the workers and wait until each has opened the store."""
+        workers = [self._spawn() for _ in range(self.size)]
+        for worker in workers:
+            self._ready(worker)
+        return self
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self.path)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _ready(self, worker: _Worker) -> None:
+        if worker.wait_ready(60):
+            self._idle.put(worker)
+        else:
+            log.error("a SPARQL worker could not open the store at %s", self.path)
+            self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.stop()
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and start another in the background (starting one takes ~0.5 s)."""
+        self._retire(worker)
+        if not self._closed:
+            threading.Thread(target=lambda: self._ready(self._spawn()), daemon=True).start()
+
+    def run(self, req: Request, timeout: float | None = None) -> Answer:
+        """Answer a request in a worker. Raises QueryTimeout or PoolBusy past the time limit."""
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise PoolBusy(limit) from None
+        try:
+            worker.conn.send(req)
+            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                answer = worker.conn.recv()
+            else:
+                self._replace(worker)
+                raise QueryTimeout(limit)
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            return Answer(500, None, "El proceso de la consulta terminó / the query process died; try again.")
+        self._idle.put(worker)
+        return answer
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.stop()
