@@ -62,17 +62,8 @@ def _write(store, change) -> None:
 
 
 def _update(tx, text: str, base: str) -> None:
-    """Run a SPARQL Update on a transaction, keeping named graphs as the data and the default graph as their merge.
-
-    Transaction has no update method of its own, so this reaches its pyoxigraph store. No local variable
-    holds that store: on an error the transaction drops it, and a traceback must not keep it (and its
-    RocksDB lock) alive.
-    """
-    for step in ("CLEAR DEFAULT", text,
-                 f"INSERT {{ GRAPH <{base}graph/update> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}",
-                 "CLEAR DEFAULT",
-                 "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"):
-        tx._store.update(step)
+    """Run a SPARQL Update; anything written outside GRAPH goes to `{base}graph/update`."""
+    tx.update(text, graph=f"{base}graph/update")
 
 
 @router.api_route("/update", methods=["GET", "POST"])

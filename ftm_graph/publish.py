@@ -173,7 +173,7 @@ def _dump_graph(tx, graph: str, path: Path) -> dict:
     digest, gz = _gzip(path)
     with digest.out, gz:
         lines = _QuadLines(gz, graph)
-        tx.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").serialize(lines, _NT)
+        tx.dump_graph(graph, lines)
     return {**digest.facts(), "triples": lines.lines, "media_type": "application/n-quads", "terms": lines.terms}
 
 
