@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from . import flows, formats, search, summaries, views
@@ -416,24 +416,3 @@ async def sources(request: Request) -> HTMLResponse:
     state.store.refresh()
     files = await run_in_threadpool(source_files, state.store)
     return render(request, "sources.html", {"files": files})
-
-
-@router.get("/dump.nq")
-async def dump(request: Request) -> StreamingResponse:
-    """The whole graph as N-Quads (one named graph per source file)."""
-    import tempfile
-
-    store = request.app.state.store
-    store.refresh()
-    spool = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
-    await run_in_threadpool(store.dump, spool, "nquads")
-    spool.seek(0)
-
-    def chunks():
-        with spool:
-            while chunk := spool.read(1 << 16):
-                yield chunk
-
-    return StreamingResponse(chunks(), media_type="application/n-quads",
-                             headers={"Content-Disposition": 'attachment; filename="ftm-graph.nq"'})
-

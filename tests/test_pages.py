@@ -222,15 +222,6 @@ def test_row_page_shows_what_was_made_from_it(client):
     assert cited.get_text() == "Banobras y Banorte ganan licitación para contrato de refinanciamiento"
 
 
-def test_dump_is_n_quads_of_everything(client):
-    r = client.get("/dump.nq")
-    assert r.status_code == 200
-    dataset = rdflib.Dataset()
-    dataset.parse(data=r.content, format="nquads")
-    assert (rdflib.URIRef(BANORTE_2017), FIS.lender, rdflib.URIRef(f"{BASE}id/bank/banorte")) in dataset.graph(
-        rdflib.URIRef(f"{BASE}graph/debt-2017"))
-
-
 # Figures and dates for citizens -----------------------------------------------------------
 
 @pytest.mark.parametrize(
