@@ -1,5 +1,6 @@
 """Shared fixtures: a small on-disk store built from tests/data, settings and a web client."""
 
+import socket
 import warnings
 from pathlib import Path
 
@@ -88,3 +89,10 @@ def sample_client(sample_store) -> TestClient:
     """A client of the web app over the sample store."""
     with TestClient(create_app(Settings(store=str(sample_store.path), base_uri=BASE), sample_store)) as client:
         yield client
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

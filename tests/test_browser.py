@@ -4,12 +4,12 @@ home → search "Banobras" → the 2017 Banobras loan (2,800 MDP, 8.25 %) → it
 the loans it granted and what they refinanced → English. Screenshots go to tests/artifacts/.
 """
 
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -26,9 +26,7 @@ def server(sample_store):
     from ftm_graph.app import create_app
     from ftm_graph.config import Settings
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     app = create_app(Settings(store=str(sample_store.path)), sample_store)
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import free_port
 
 from ftm_graph.cli import main
 from ftm_graph.resources import data_dir
@@ -241,10 +241,6 @@ def test_locked_store_is_refused_and_unchanged(tmp_path):
     assert dump_lines(store) == before
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_serve_answers_on_loopback(sample_store):

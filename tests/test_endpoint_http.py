@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
-from conftest import BASE, DATA
+from conftest import BASE, DATA, free_port
 from test_queries import FILES, check, read_expected, rows_of_csv
 
 from ftm_graph.store import Store, create_store
@@ -39,10 +39,6 @@ PIDS: dict[str, int] = {}  #: base URL of a started server → its process id
 LOGS: dict[str, Path] = {}  #: base URL of a started server → its log file
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:

@@ -10,7 +10,6 @@ they want to ask.
 
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BASE, DATA
+from conftest import BASE, DATA, free_port
 
 from ftm_graph import formats
 from ftm_graph.app import create_app
@@ -45,10 +44,6 @@ JOINED = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +55,7 @@ def other_body(tmp_path_factory):
     folder = tmp_path_factory.mktemp("other-body")
     subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(DATA / "other_body.ttl")],
                    check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     log = folder / "oxigraph.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([binary, "serve-read-only", "--location", str(folder / "db"),
@@ -111,7 +106,7 @@ def test_saved_federated_query_joins_our_graph_with_the_other_body(store, other_
 
 
 def test_with_the_other_endpoint_down_our_side_still_answers(store):
-    rows = formats.solutions(store.query(saved_query(f"http://127.0.0.1:{_free_port()}/query")))
+    rows = formats.solutions(store.query(saved_query(f"http://127.0.0.1:{free_port()}/query")))
     assert rows and not joined(rows)
     assert f"{BASE}id/debt/ZAC-2017-BANOBRAS" in {row["entity"].value for row in rows}
 

@@ -1,13 +1,13 @@
 """The real service: uvicorn in a subprocess on a free port, asked over HTTP."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 import pytest
+from conftest import free_port
 
 #: What starts the service; {store} and {port} are filled in. When the CLI lands this becomes
 #: ["ftm-graph", "serve", "--store", "{store}", "--port", "{port}"].
@@ -16,10 +16,6 @@ COMMAND = [sys.executable, "-m", "uvicorn", "--factory", "ftm_graph.app:create_a
 START_TIMEOUT = 20.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
