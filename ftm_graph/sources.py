@@ -151,6 +151,9 @@ def ingest(
         with store.transaction() as tx:
             for report, source, digest, out_path, chosen in reports:
                 tx.replace_graph(report.graph, out_path)
+                # The graph's own size: a mapping may state a triple twice (e.g. two rows naming one bank).
+                report.triples = int(next(iter(tx.query(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{report.graph}> {{ ?s ?p ?o }} }}")))["n"].value)
                 tx.remove_subject(report.graph, graph_iri(base, "meta"))
                 tx.load_text(
                     describe_source(report, source, digest, chosen.version), graph=graph_iri(base, "meta")

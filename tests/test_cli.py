@@ -58,6 +58,15 @@ def test_demo_builds_every_sample_file_into_its_own_graph(sample_store):
         assert hashlib.sha256(f.read_bytes()).hexdigest() in by_sha
 
 
+def test_each_graph_description_counts_its_triples(sample_store):
+    with Store(sample_store) as store:
+        described = {r["g"].value: int(r["n"].value) for r in store.query(
+            PREFIX + "PREFIX void: <http://rdfs.org/ns/void#> SELECT ?g ?n WHERE { ?g a fis:SourceFile ; void:triples ?n }")}
+        for graph, n in described.items():
+            held = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            assert int(next(iter(held))["n"].value) == n, graph
+
+
 def test_demo_is_idempotent(sample_store, tmp_path):
     copy = tmp_path / "store"
     shutil.copytree(sample_store, copy)
