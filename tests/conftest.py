@@ -1,9 +1,15 @@
 """Shared fixtures: a small on-disk store built from tests/data, settings and a web client."""
 
+import shutil
 import socket
+import subprocess
+import sys
+import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 with warnings.catch_warnings():
@@ -96,3 +102,49 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
+    """Return once `url` answers over HTTP; fail the test (with the server's log) if it exits or never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer within {timeout} s: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server the test started: terminate, then kill if it does not go."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def oxigraph_server(folder: Path, data: Path):
+    """A second, real SPARQL endpoint: `oxigraph serve-read-only` on 127.0.0.1 holding `data`; yields its query URL."""
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        pytest.fail("the `oxigraph` server is missing: install the test extra (PyPI package 'oxigraph')")
+    subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(data)], check=True,
+                   capture_output=True)
+    port = free_port()
+    log = folder / "oxigraph.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([binary, "serve-read-only", "--location", str(folder / "db"),
+                                    "--bind", f"127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        wait_for(url + "?query=ASK%7B%7D", process, log)
+        yield url
+    finally:
+        stop(process)

@@ -9,14 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import free_port
+from conftest import free_port, stop, wait_for
 
 from ftm_graph.cli import main
 from ftm_graph.resources import data_dir
@@ -252,26 +251,21 @@ def test_locked_store_is_refused_and_unchanged(tmp_path):
 
 
 
-def test_serve_answers_on_loopback(sample_store):
+def test_serve_answers_on_loopback(sample_store, tmp_path):
     """`ftm-graph serve` really starts (uvicorn on 127.0.0.1) and answers pages and SPARQL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ftm_graph.cli", "serve", "--store", str(sample_store),
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ftm_graph.cli", "serve", "--store", str(sample_store),
+                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                home = httpx.get(url + "/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.2)
+        wait_for(url + "/", proc, log)
+        home = httpx.get(url + "/", timeout=5)
         assert home.status_code == 200 and "text/html" in home.headers["content-type"]
         answer = httpx.get(url + "/sparql", params={"query": PREFIX + "ASK { ?s a fis:DebtObligation }"},
                            headers={"Accept": "application/sparql-results+json"}, timeout=10)
         assert answer.json()["boolean"] is True
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop(proc)

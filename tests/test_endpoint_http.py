@@ -10,7 +10,6 @@ every saved query's expected answer at its stable address.
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
-from conftest import BASE, DATA, free_port
+from conftest import BASE, DATA, free_port, oxigraph_server, stop, wait_for
 from test_queries import FILES, check, read_expected, rows_of_csv
 
 from ftm_graph.store import Store, create_store
@@ -39,29 +38,6 @@ PIDS: dict[str, int] = {}  #: base URL of a started server → its process id
 LOGS: dict[str, Path] = {}  #: base URL of a started server → its log file
 
 
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer within {timeout} s: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def serve(store: Path, log: Path, *options: str, env: dict | None = None):
@@ -83,25 +59,11 @@ def serve(store: Path, log: Path, *options: str, env: dict | None = None):
 @pytest.fixture(scope="module")
 def other_endpoint(tmp_path_factory):
     """A second, real SPARQL endpoint: `oxigraph serve` on 127.0.0.1 holding one triple."""
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(binary).exists():
-        pytest.skip("the oxigraph server (PyPI package 'oxigraph', test extra) is not installed")
     folder = tmp_path_factory.mktemp("oxigraph")
     data = folder / "data.nt"
     data.write_text('<urn:ftm-test:thing> <urn:ftm-test:says> "hola desde otro servicio" .\n')
-    subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(data)], check=True,
-                   capture_output=True)
-    port = free_port()
-    log = folder / "oxigraph.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([binary, "serve-read-only", "--location", str(folder / "db"),
-                                    "--bind", f"127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/query?query=ASK%7B%7D", process, log)
-        yield url + "/query"
-    finally:
-        stop(process)
+    with oxigraph_server(folder, data) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

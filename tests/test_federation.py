@@ -9,16 +9,12 @@ they want to ask.
 """
 
 import re
-import shutil
-import subprocess
-import sys
-import time
 import warnings
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BASE, DATA, free_port
+from conftest import BASE, DATA, free_port, oxigraph_server
 
 from ftm_graph import formats
 from ftm_graph.app import create_app
@@ -49,32 +45,8 @@ JOINED = {
 @pytest.fixture(scope="module")
 def other_body(tmp_path_factory):
     """The query URL of a real Oxigraph server holding tests/data/other_body.ttl."""
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(binary).exists():
-        pytest.fail("the `oxigraph` server is missing: install the test extra (PyPI package 'oxigraph')")
-    folder = tmp_path_factory.mktemp("other-body")
-    subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(DATA / "other_body.ttl")],
-                   check=True, capture_output=True)
-    port = free_port()
-    log = folder / "oxigraph.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([binary, "serve-read-only", "--location", str(folder / "db"),
-                                    "--bind", f"127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url, params={"query": "ASK {}"}, timeout=1.0).raise_for_status()
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"oxigraph did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.1)
+    with oxigraph_server(tmp_path_factory.mktemp("other-body"), DATA / "other_body.ttl") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def saved_query(endpoint: str) -> str:

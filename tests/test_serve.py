@@ -3,11 +3,10 @@
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
-from conftest import free_port
+from conftest import free_port, stop, wait_for
 
 #: What starts the service; {store} and {port} are filled in. When the CLI lands this becomes
 #: ["ftm-graph", "serve", "--store", "{store}", "--port", "{port}"].
@@ -28,25 +27,10 @@ def server(store_path, tmp_path):
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the service exited with {process.returncode}: {log.read_text()[-2000:]}")
-            try:
-                httpx.get(url + "/sparql?query=ASK%7B%7D", timeout=1.0)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the service did not answer within {START_TIMEOUT} s")
-                time.sleep(0.1)
+        wait_for(url + "/sparql?query=ASK%7B%7D", process, log, START_TIMEOUT)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.mark.slow
