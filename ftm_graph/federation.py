@@ -10,6 +10,10 @@ and compared with the allow-list (``Settings.federation_allow``). ``SERVICE
 target is refused; a private, loopback or link-local address is refused with
 its own message, unless it is on the list.
 
+A redirect cannot take a call past the list: pyoxigraph's HTTP client follows
+no redirects (an allowed endpoint answering 3xx fails the query; tested with a
+listening target that is never asked).
+
 The parser runs only when the text could hold a ``SERVICE`` keyword (it
 takes ~0.2 s): SPARQL 1.1 §19.2 lets ``\\u`` escapes spell keywords, so their
 presence also triggers it.

@@ -99,3 +99,55 @@ def test_saved_federated_query_is_refused_when_the_endpoint_is_not_allowed(setti
         r = client.get("/sparql", params={"query": saved_query(other_body)})
     assert r.status_code == 403, r.text
     assert other_body in r.text or "SERVICE" in r.text
+
+
+def test_an_allowed_endpoint_cannot_redirect_a_service_call_elsewhere(settings, store):
+    """The allow-list is checked on the query text; pyoxigraph's HTTP client must not then follow a redirect
+    from an allowed endpoint to a target that is not allowed (here a listening loopback server)."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Target(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            body = b'{"head":{"vars":["o"]},"results":{"bindings":[{"o":{"type":"literal","value":"secreto"}}]}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    target = http.server.HTTPServer(("127.0.0.1", 0), Target)
+
+    class Redirect(Target):
+        def do_GET(self):
+            self.send_response(307)
+            self.send_header("Location", f"http://127.0.0.1:{target.server_address[1]}/private")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+    redirect = http.server.HTTPServer(("127.0.0.1", 0), Redirect)
+    for server in (target, redirect):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    allowed_url = f"http://127.0.0.1:{redirect.server_address[1]}/sparql"
+    try:
+        allowed = Settings(store=settings.store, base_uri=BASE, query_workers=1, federation_allow=(allowed_url,))
+        with TestClient(create_app(allowed, store)) as client:
+            r = client.get("/sparql", params={"query": f"SELECT ?o WHERE {{ SERVICE <{allowed_url}> {{ ?s ?p ?o }} }}"},
+                           headers={"Accept": "application/sparql-results+json"})
+    finally:
+        for server in (target, redirect):
+            server.shutdown()
+            server.server_close()
+    assert hits == []  # the redirect target was never asked
+    assert "secreto" not in r.text
+    assert r.status_code >= 400, r.text
