@@ -350,6 +350,26 @@ def read_lookup(path: Path) -> dict[str, dict[str, str]]:
     return table
 
 
+def read_wikidata(path: Path) -> dict[str, str]:
+    """Read lookups/wikidata.csv: our IRI path -> QID. Every row must name the source its QID was quoted from."""
+    shown = f"{path.parent.name}/{path.name}"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        lines = [(n, line) for n, line in enumerate(f, start=1) if not line.startswith("#")]
+    reader = csv.DictReader(line for _, line in lines)
+    want = ["alias", "qid", "label", "source"]
+    if reader.fieldnames != want:
+        raise ValueError(f"{shown}: expected the columns {', '.join(want)}, found {reader.fieldnames}")
+    out: dict[str, str] = {}
+    for (n, _), row in zip(lines[1:], reader):
+        if not re.fullmatch(r"Q[1-9]\d*", row["qid"] or ""):
+            raise ValueError(f"{shown}: line {n}: qid '{row['qid']}' is not a Wikidata item such as Q80269")
+        if not (row["source"] or "").strip():
+            raise ValueError(f"{shown}: line {n}: no source for {row['qid']}; only a QID found in a "
+                             f"source that can be quoted belongs here")
+        out[row["alias"].strip().strip("/")] = row["qid"]
+    return out
+
+
 @dataclass(frozen=True)
 class Cleaner:
     """A cleaning function with what it produces."""

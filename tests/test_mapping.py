@@ -214,3 +214,33 @@ def test_checks_notes_and_partial_source_dates_load(tmp_path):
     assert (check.total, check.terms, check.tolerance) == ("monto", ((1, "a"), (-1, "b"), (1, "clave")), "0.5")
     assert set(m.amounts[0].note) == {"es", "en"}
     assert m.row_source["date"] == ("fecha", "fecha_aprox")
+
+
+# ---- links out to Wikidata (lookups/wikidata.csv) ------------------------------------------------------
+
+def _wikidata(tmp_path: Path, rows: str) -> Path:
+    path = write(tmp_path, GOOD)
+    lookups = path.parent / "lookups"
+    lookups.mkdir()
+    (lookups / "wikidata.csv").write_text("# a comment\nalias,qid,label,source\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_wikidata_links_are_read_from_the_lookups_beside_the_mapping(tmp_path):
+    m = load_mapping(_wikidata(tmp_path, "budget/x,Q42,Una línea,a quoted source\n"))
+    assert m.wikidata == {"budget/x": "Q42"}
+
+
+@pytest.mark.parametrize("row, said", [
+    ("budget/x,42,Una línea,a source\n", "wikidata.csv: line 3: qid '42' is not a Wikidata item"),
+    ("budget/x,Q42,Una línea,\n", "wikidata.csv: line 3: no source for Q42"),
+])
+def test_a_wikidata_row_without_a_qid_or_a_source_is_refused(tmp_path, row, said):
+    with pytest.raises(InvalidMapping) as info:
+        load_mapping(_wikidata(tmp_path, row))
+    assert said in str(info.value)
+
+
+def test_the_bundled_wikidata_rows_each_name_their_source():
+    m = load_mapping(MAPPINGS / "conac_ldf_2.yaml")
+    assert m.wikidata["body/zacatecas"] == "Q80269"
