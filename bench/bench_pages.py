@@ -1,27 +1,37 @@
-"""Page render times (p50/p95) of the main page kinds, on the sample and on a generated ~1M-triple graph.
+"""Page times (p50/p95, requests/s) of the main page kinds, uncached and cached, on the sample or a bigger store.
 
-    .venv/bin/python bench/bench_pages.py                 # sample only
-    .venv/bin/python bench/bench_pages.py --triples 1000000
+    .venv/bin/python bench/bench_pages.py                          # the sample only
+    .venv/bin/python bench/bench_pages.py --triples 1000000        # the sample + a generated ~1M-triple graph
+    .venv/bin/python bench/bench_pages.py --store PATH --json out.json --workers 2
 
-Serves the app with uvicorn on 127.0.0.1 and requests each page kind with 1
-client, then with 16 concurrent clients (threads, httpx). A benchmark, not a
-test: figures vary ±30 % between runs.
+Serves the app in its own process (uvicorn, ``--workers`` processes) on
+127.0.0.1 and requests each page kind with 1 client, then 16 concurrent
+clients (threads, httpx, in this process). Each kind is measured twice:
+**uncached** (every request sends ``Cache-Control: no-cache``, so the page is
+built again: the honest figure) and **cached** (the generation's rendered
+page, as repeat visitors get it). A benchmark, not a test: figures vary
+±30 % between runs, more on a shared machine.
+
+``--json FILE`` writes ``{"conditions": {...}, "uncached": {kind: {clients:
+{"p50", "p95", "rps"}}}, "cached": {...}}`` (milliseconds, requests per
+second; clients as strings "1" and "16").
 """
 
 import argparse
+import json
+import os
 import random
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
-from ftm_graph.app import create_app
-from ftm_graph.config import Settings
 from ftm_graph.sources import after_write, ingest, sample_files
 from ftm_graph.store import Store, create_store
 
@@ -104,49 +114,113 @@ PAGES = {
 }
 
 
-def measure(url: str, clients: int, requests: int) -> tuple[float, float]:
+CLIENTS = (1, 16)
+
+
+def measure(url: str, clients: int, requests: int, headers: dict) -> dict:
+    """p50 and p95 (ms) and requests per second of `requests` GETs spread over `clients` threads."""
     times = []
 
     def one(_):
-        with httpx.Client(timeout=60) as c:
-            for _ in range(requests // clients):
+        with httpx.Client(timeout=120) as c:
+            for _ in range(max(1, requests // clients)):
                 t0 = time.perf_counter()
-                r = c.get(url, headers={"Accept": "text/html"})
+                r = c.get(url, headers=headers)
                 times.append(time.perf_counter() - t0)
                 assert r.status_code in (200, 404), (url, r.status_code)
 
+    t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(one, range(clients)))
+    elapsed = time.perf_counter() - t0
     times.sort()
-    return statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000
+    return {"p50": round(statistics.median(times) * 1000, 1),
+            "p95": round(times[max(0, int(len(times) * 0.95) - 1)] * 1000, 1),
+            "rps": round(len(times) / elapsed, 1)}
+
+
+def serve(store: Path, workers: int):
+    """Start the app in a process of its own (uvicorn), so the clients do not share its interpreter."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, FTM_GRAPH_STORE=str(store), FTM_GRAPH_QUERY_WORKERS="1")
+    process = subprocess.Popen([sys.executable, __file__, "--serve", str(port), str(workers)], env=env)
+    for _ in range(600):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/search.json?q=x", timeout=2)
+            return process, port
+        except httpx.TransportError:
+            if process.poll() is not None:
+                raise SystemExit(f"the server exited with {process.returncode}") from None
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start within 60 s")
+
+
+def run_server(port: int, workers: int) -> None:
+    """uvicorn with `workers` processes, its listening socket set to TCP_NODELAY.
+
+    uvicorn's multi-worker mode makes its socket without IPPROTO_TCP, so asyncio does not turn
+    off Nagle's algorithm on the connections, and every keep-alive request then waits ~40 ms for
+    a delayed ACK; Linux copies the listener's TCP_NODELAY to each accepted connection.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("ftm_graph.app:create_app", factory=True, host="127.0.0.1", port=port,
+                            workers=workers, log_level="warning")
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def main():
+    if sys.argv[1:2] == ["--serve"]:
+        return run_server(int(sys.argv[2]), int(sys.argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triples", type=int, default=0, help="generated triples added to the sample")
+    parser.add_argument("--store", type=Path, help="bench this prebuilt store instead of building one")
     parser.add_argument("--requests", type=int, default=200, help="requests per page kind and client setting")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of the server")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file as JSON")
+    parser.add_argument("--only", help="comma-separated page kinds to measure (default: all)")
     args = parser.parse_args()
-    import uvicorn
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = build(Path(tmp), args.triples)
-        print(f"store: {len(store):,} quads")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        srv = uvicorn.Server(uvicorn.Config(create_app(Settings(store=str(store.path)), store), host="127.0.0.1",
-                                            port=port, log_level="warning"))
-        threading.Thread(target=srv.run, daemon=True).start()
-        while not srv.started:
-            time.sleep(0.05)
-        print(f"{'page':12} {'1 client p50':>13} {'p95':>8} {'16 clients p50':>15} {'p95':>8}  (ms)")
-        for name, path in PAGES.items():
-            url = f"http://127.0.0.1:{port}{path}"
-            measure(url, 1, 10)  # warm-up
-            one = measure(url, 1, args.requests)
-            many = measure(url, 16, args.requests * 2)
-            print(f"{name:12} {one[0]:13.1f} {one[1]:8.1f} {many[0]:15.1f} {many[1]:8.1f}")
-        srv.should_exit = True
+        if args.store:
+            store = Store(args.store)
+        else:
+            store = build(Path(tmp), args.triples)
+        quads = len(store)
+        print(f"store: {quads:,} quads (the default graph holds a copy of every triple)")
+        process, port = serve(store.path, args.workers)
+        kinds = [k for k in PAGES if not args.only or k in args.only.split(",")]
+        figures = {"conditions": {"quads": quads, "workers": args.workers, "requests": args.requests,
+                                  "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]},
+                   "uncached": {}, "cached": {}}
+        try:
+            print(f"{'page':12} {'cache':9}" + "".join(f" {f'{n} cl. p50':>11} {'p95':>7} {'req/s':>7}" for n in CLIENTS)
+                  + "  (ms)")
+            for name in kinds:
+                url = f"http://127.0.0.1:{port}{PAGES[name]}"
+                for mode, headers in (("uncached", {"Accept": "text/html", "Cache-Control": "no-cache"}),
+                                      ("cached", {"Accept": "text/html"})):
+                    measure(url, 1, 10, headers)  # warm-up (and, cached, fills the cache of each worker)
+                    if mode == "cached":
+                        measure(url, args.workers * 4, args.workers * 20, headers)
+                    row = {str(n): measure(url, n, args.requests * (1 if n == 1 else 2), headers) for n in CLIENTS}
+                    figures[mode][name] = row
+                    print(f"{name:12} {mode:9}" + "".join(f" {row[str(n)]['p50']:11.1f} {row[str(n)]['p95']:7.1f} "
+                                                          f"{row[str(n)]['rps']:7.1f}" for n in CLIENTS))
+        finally:
+            process.terminate()
+            process.wait(30)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from . import search, summaries, views
+from . import csvsafe, page_cache, search, summaries, views
 from .pages import Description, describe, language, render
 
 router = APIRouter()
@@ -43,9 +43,13 @@ async def search_page(request: Request) -> HTMLResponse:
     state = request.app.state
     state.store.refresh()
     q = request.query_params.get("q", "").strip()[:200]
-    hits = await run_in_threadpool(_run_search, state.store, q, search.LIMIT) if q else []
-    groups = search.grouped(hits, state.kinds) if hits else []
-    return render(request, "search.html", {"q": q, "groups": groups, "unavailable": hits is None})
+
+    async def produce() -> Response:
+        hits = await run_in_threadpool(_run_search, state.store, q, search.LIMIT) if q else []
+        groups = search.grouped(hits, state.kinds) if hits else []
+        return render(request, "search.html", {"q": q, "groups": groups, "unavailable": hits is None})
+
+    return await page_cache.cached(request, "html " + language(request), produce)
 
 
 @router.get("/search.json")
@@ -55,14 +59,18 @@ async def search_json(request: Request) -> JSONResponse:
     state.store.refresh()
     q = request.query_params.get("q", "").strip()[:200]
     lang = language(request)
-    hits = await run_in_threadpool(_run_search, state.store, q, SUGGESTIONS) if len(q) >= 2 else []
     base = state.store.base_uri
     suffix = "?lang=en" if lang == "en" else ""
-    return JSONResponse([
-        {"label": h.label(lang), "kind": state.kinds.get(h.kind, {}).get("name", {}).get(lang, h.kind),
-         "url": ("/" + h.iri[len(base):] if h.iri.startswith(base) else h.iri) + suffix, "iri": h.iri}
-        for h in hits or []
-    ])
+
+    async def produce() -> Response:
+        hits = await run_in_threadpool(_run_search, state.store, q, SUGGESTIONS) if len(q) >= 2 else []
+        return JSONResponse([
+            {"label": h.label(lang), "kind": state.kinds.get(h.kind, {}).get("name", {}).get(lang, h.kind),
+             "url": ("/" + h.iri[len(base):] if h.iri.startswith(base) else h.iri) + suffix, "iri": h.iri}
+            for h in hits or []
+        ])
+
+    return await page_cache.cached(request, "json " + lang, produce)
 
 
 @router.get("/browse", response_class=HTMLResponse)
@@ -86,9 +94,12 @@ async def browse_page(request: Request) -> HTMLResponse:
             total, hits = search.browse(db, kind, year=year, agency=agency, page=page, size=BROWSE_PAGE)
             return {"counts": counts, "facets": search.facets(db, kind), "total": total, "hits": hits}
 
-    found = await run_in_threadpool(work)
-    return render(request, "browse.html", {"kind": kind, "year": year, "agency": agency, "page": page,
-                                           "size": BROWSE_PAGE, "found": found})
+    async def produce() -> Response:
+        found = await run_in_threadpool(work)
+        return render(request, "browse.html", {"kind": kind, "year": year, "agency": agency, "page": page,
+                                               "size": BROWSE_PAGE, "found": found})
+
+    return await page_cache.cached(request, "html " + language(request), produce)
 
 
 def _resolve(store, text: str | None) -> str | None:
@@ -128,23 +139,40 @@ async def follow_page(request: Request) -> HTMLResponse:
                 labels = search.labels_of(index, iris)
         return start, end, hops, labels
 
-    start, end, hops, labels = await run_in_threadpool(work)
-    d = Description(start or "", labels=labels)
-    return render(request, "follow.html", {"start": start, "end": end, "hops": hops, "d": d,
-                                           "asked": bool(params.get("from") and params.get("to")),
-                                           "from_text": params.get("from", ""), "to_text": params.get("to", "")})
+    async def produce() -> Response:
+        start, end, hops, labels = await run_in_threadpool(work)
+        d = Description(start or "", labels=labels)
+        return render(request, "follow.html", {"start": start, "end": end, "hops": hops, "d": d,
+                                               "asked": bool(params.get("from") and params.get("to")),
+                                               "from_text": params.get("from", ""), "to_text": params.get("to", "")})
+
+    return await page_cache.cached(request, "html " + language(request), produce)
 
 
 # Tables as CSV and JSON --------------------------------------------------------------
 
-def _table(store, name: str, iri: str, lang: str) -> tuple[list[str], list[list]] | None:
-    if name == "figures":
-        d = describe(store, iri)
-        columns = ["amount", "measure", "value", "currency", "date", "fiscal_year", "period_start", "period_end",
+_FIGURE_COLUMNS = ["amount", "measure", "value", "currency", "date", "fiscal_year", "period_start", "period_end",
                    "source_document", "source_row", "illustrative"]
-        keys = ["amount", "measure", "value", "currency", "date", "year", "start", "end", "docUrl", "row",
+_FIGURE_KEYS = ["amount", "measure", "value", "currency", "date", "year", "start", "end", "docUrl", "row",
                 "illustrative"]
-        return columns, [[(f[k].value if f.get(k) else "") for k in keys] for f in d.amounts]
+
+
+def _series_names(kinds: dict) -> set[str]:
+    return {name for spec in kinds.values() for name in spec.get("series", {})}
+
+
+def _table(store, name: str, iri: str, lang: str, kinds: dict) -> tuple[list[str], list[list]] | None:
+    if name == "figures" or name in _series_names(kinds):
+        d = describe(store, iri, incoming=False)
+        amounts = d.amounts
+        if name != "figures":
+            spec = kinds.get(views.kind_of(d.types, kinds)) or {}
+            table = next((t for t in views.series_tables(d.amounts, spec.get("series", {})) if t["name"] == name),
+                         None)
+            if table is None:
+                return None
+            amounts = [f for p in table["periods"] for m in table["measures"] for f in p["cells"].get(m, [])]
+        return _FIGURE_COLUMNS, [[(f[k].value if f.get(k) else "") for k in _FIGURE_KEYS] for f in amounts]
     db = summaries.open_summaries(store)
     if db is None:
         return None
@@ -164,14 +192,20 @@ def _table(store, name: str, iri: str, lang: str) -> tuple[list[str], list[list]
 
 @router.get("/table/{name}.{ext}")
 async def table_download(request: Request, name: str, ext: str) -> Response:
-    """One of an entity page's tables (figures, flows, budget) as CSV or JSON: ``/table/flows.csv?iri=…``."""
+    """One of an entity page's tables (figures, flows, budget, a series) as CSV or JSON: ``/table/flows.csv?iri=…``."""
     state = request.app.state
     state.store.refresh()
     iri = request.query_params.get("iri", "")
-    if name not in ("figures", "flows", "budget") or ext not in ("csv", "json") or not iri:
-        return Response("Unknown table: use /table/{figures|flows|budget}.{csv|json}?iri=IRI\n", status_code=404,
+    names = ["figures", "flows", "budget", *sorted(_series_names(state.kinds))]
+    if name not in names or ext not in ("csv", "json") or not iri:
+        return Response(f"Unknown table: use /table/{{{'|'.join(names)}}}.{{csv|json}}?iri=IRI\n", status_code=404,
                         media_type="text/plain")
-    result = await run_in_threadpool(_table, state.store, name, iri, language(request))
+    return await page_cache.cached(request, ext, lambda: _table_response(request, name, ext, iri))
+
+
+async def _table_response(request: Request, name: str, ext: str, iri: str) -> Response:
+    state = request.app.state
+    result = await run_in_threadpool(_table, state.store, name, iri, language(request), state.kinds)
     if result is None:
         return Response("This table is not available for this data.\n", status_code=404, media_type="text/plain")
     columns, rows = result
@@ -182,6 +216,6 @@ async def table_download(request: Request, name: str, ext: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
-    writer.writerows(plain)
+    writer.writerows(csvsafe.safe_rows(plain))  # cells that a spreadsheet would run as formulas made inert
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

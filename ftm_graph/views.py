@@ -4,7 +4,9 @@ An entity's kind is the first kind of ``web/kinds.yaml`` listing one of its
 classes; the kind names its template, the facts shown first and the incoming
 relations featured as lists of their own. Totals and flows come from the
 generation's ``summaries.sqlite`` by an indexed key, never from a
-whole-graph query.
+whole-graph query. A kind's series (a loan's balances, a trust's income,
+expenses and contributions by period) come from the entity's own figures,
+which the page has read already, each with its source.
 """
 
 from decimal import Decimal
@@ -16,8 +18,8 @@ from .resources import data_dir
 #: Budget stages in the order money moves through them (code:stage).
 STAGES = tuple(CODE + "stage/" + s for s in ("aprobado", "modificado", "comprometido", "devengado", "ejercido",
                                               "pagado"))
-#: Measures that are a loan's balance at a date.
-BALANCES = tuple(CODE + "measure/" + m for m in ("balance", "closing-balance", "opening-balance"))
+#: A series is charted from this many figures on; fewer are shown as a table only.
+CHART_FROM = 2
 #: The loan figures compared for the authorised-vs-contracted gap, in order.
 GAP = tuple(CODE + "measure/" + m for m in ("authorised-amount", "awarded-amount", "contracted-amount"))
 
@@ -40,6 +42,7 @@ def load_kinds(path=None) -> dict[str, dict]:
             "name": spec["name"],
             "facts": [_iri(p) for p in spec.get("facts", [])],
             "featured": {_iri(p): key for p, key in (spec.get("featured") or {}).items()},
+            "series": {name: [_iri(m) for m in measures] for name, measures in (spec.get("series") or {}).items()},
         }
     return kinds
 
@@ -66,19 +69,18 @@ def in_language(values: list, lang: str) -> list:
 
 def build(d, kind: str | None, kinds: dict, db, lang: str) -> dict:
     """The parts of a kind's page beyond the generic description: facts first, totals, charts' data and flows."""
-    spec = kinds.get(kind) or {"facts": [], "featured": {}}
+    spec = kinds.get(kind) or {"facts": [], "featured": {}, "series": {}}
     facts = [(p, in_language(d.properties[p], lang)) for p in spec["facts"] if d.properties.get(p)]
     shown = {p for p, _ in facts}
     rest = {p: in_language(v, lang) for p, v in d.properties.items() if p not in shown}
     featured = [(p, key, d.incoming[p]) for p, key in spec["featured"].items() if p in d.incoming]
     view = {"kind": kind, "facts": facts, "rest": rest, "featured": featured,
-            "featured_relations": {p for p, _k, _g in featured}, "flows": None, "budget": None, "balances": [],
-            "gap": [], "rollup": None}
+            "featured_relations": {p for p, _k, _g in featured}, "flows": None, "budget": None,
+            "series": series_tables(d.amounts, spec.get("series") or {}), "gap": [], "rollup": None}
     if db is None:
         return view
     view["flows"] = summaries.flows_of(db, d.iri)
     own = summaries.totals(db, d.iri)
-    view["balances"] = [t for t in own if t["measure"] in BALANCES]
     by_measure = {}
     for t in own:
         if t["measure"] in GAP:
@@ -116,9 +118,61 @@ def budget_chart(table: dict, *, label, money, t) -> str:
     return flows.bars(groups, series=series, title=t["budget_chart_title"], desc=desc, money=money, ident="budget")
 
 
-def balance_chart(balances: list[dict], *, label, money, date, t) -> str:
-    """A loan's balances over time as bars, one per date."""
-    groups = [(date(b["period"]) if b["period"] else "?", [(label(b["measure"]), b["value"])]) for b in balances]
-    series = list(dict.fromkeys(label(b["measure"]) for b in balances))
-    desc = "; ".join(f"{g}: {money(items[0][1])}" for g, items in groups)
-    return flows.bars(groups, series=series, title=t["balance_chart_title"], desc=desc, money=money, ident="balance")
+def _period(f: dict) -> tuple:
+    """The time of a figure (an Amount row of ``pages.describe``) as a sortable key: date, year or start–end."""
+    value = lambda name: f[name].value if f.get(name) else ""  # noqa: E731
+    return (value("date") or value("start") or value("year"), value("end"), value("date"), value("year"))
+
+
+def series_tables(amounts: list[dict], series: dict[str, list[str]]) -> list[dict]:
+    """An entity's own figures of each series of its kind (web/kinds.yaml), by period (rows) and measure (columns).
+
+    Each cell holds every figure reported for that period and measure, with its source (two sources that
+    disagree give two figures); the chart draws the first. Series without figures are left out.
+    """
+    tables = []
+    for name, measures in series.items():
+        periods: dict[tuple, dict] = {}
+        for f in amounts:
+            measure = f["measure"].value
+            if measure in measures:
+                period = periods.setdefault(_period(f), {"when": f, "cells": {}})
+                period["cells"].setdefault(measure, []).append(f)
+        if not periods:
+            continue
+        present = {m for p in periods.values() for m in p["cells"]}
+        rows = [periods[k] for k in sorted(periods)]
+        points = sum(len(p["cells"]) for p in rows)
+        tables.append({"name": name, "measures": [m for m in measures if m in present], "periods": rows,
+                       "points": points, "chart": points >= CHART_FROM})
+    return tables
+
+
+def period_text(f: dict, date) -> str:
+    """A period for a chart's axis: a date, a year, or the years from start to end."""
+    if f.get("date"):
+        return date(f["date"].value)
+    if f.get("year"):
+        return f["year"].value[:4]
+    start, end = (f[k].value[:4] if f.get(k) else "…" for k in ("start", "end"))
+    return start if start == end else f"{start}–{end}"
+
+
+def series_chart(table: dict, *, title: str, label, money, date) -> str:
+    """A series as grouped bars: one group per period, one bar per measure (the first figure of each cell)."""
+    series = [label(m) for m in table["measures"]]
+    groups = []
+    for p in table["periods"]:
+        items = [(label(m), _figure_value(p["cells"][m][0]) if m in p["cells"] else None) for m in table["measures"]]
+        groups.append((period_text(p["when"], date), items))
+    desc = "; ".join(f"{g}: " + ", ".join(f"{name} {money(v)}" for name, v in items if v is not None)
+                     for g, items in groups)
+    return flows.bars(groups, series=series, title=title, desc=desc, money=money, ident="series-" + table["name"])
+
+
+def _figure_value(f: dict) -> Decimal | None:
+    """The value of a figure as a Decimal (None when it is not a number)."""
+    try:
+        return Decimal(f["value"].value)
+    except (ArithmeticError, ValueError):
+        return None

@@ -1,11 +1,18 @@
 """The HTML pages and their machine-readable alternates, checked through a parser and CSS selectors."""
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
 import pytest
 import rdflib
 from bs4 import BeautifulSoup
-from conftest import BASE, DATA, TestClient
+from conftest import BASE, DATA, TestClient, free_port, stop, wait_for
 
-from ftm_graph import formats
+from ftm_graph import formats, page_cache
 from ftm_graph.app import create_app
 from ftm_graph.config import Settings
 from ftm_graph.store import Store, create_store
@@ -142,6 +149,10 @@ def test_incoming_links_grouped_counted_and_paged(client):
     more = group.select_one("a.more")["href"]
     _, second = page(client, more)
     assert len(second.select("section.incoming ul li")) == 5
+    # the two pages neither overlap nor skip: together they are the 55 payments
+    shown = [a["href"] for soup in (first, second) for a in soup.select("section.incoming ul li a")]
+    assert len(set(shown)) == 55
+    assert set(shown) == {f"/id/payment/zac-3/MANY-{n:03d}" for n in range(55)}
 
 
 def test_where_it_comes_from(client):
@@ -249,3 +260,104 @@ def test_format_money(value, lang, expected):
 )
 def test_format_date(value, lang, expected):
     assert formats.format_date(value, lang) == expected
+
+
+# Rendered pages kept per generation -------------------------------------------------------
+
+SAMPLE = Path(__file__).parent.parent / "sample"
+FIGURES = "zacatecas_deuda_cifras.csv"
+LOAN_PAGE = "/id/debt/ZAC-2011-BANORTE"
+OTHER_LOAN_PAGE = "/id/debt/ZAC-2011-BBVA"  # asked for by one test only, so its first answer is not cached yet
+
+
+def _cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "ftm_graph.cli", *args], check=True, capture_output=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`ftm-graph serve` in a subprocess over a store holding the sample's loans and their figures (a copy we change).
+
+    Shared by the cache tests: only the last changes the data, and the others hold whatever the loan's balance is.
+    """
+    tmp_path = tmp_path_factory.mktemp("served")
+    for name in ("zacatecas_deuda_obligaciones.csv", FIGURES):
+        for path in (SAMPLE / name, SAMPLE / (name + ".source.yaml")):
+            shutil.copy(path, tmp_path / path.name)
+    store = tmp_path / "store"
+    _cli("ingest", "--store", str(store), "--base-uri", BASE, str(tmp_path / "zacatecas_deuda_obligaciones.csv"),
+         str(tmp_path / FIGURES))
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "ftm_graph.cli", "serve", "--store", str(store),
+                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "FTM_GRAPH_QUERY_WORKERS": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/sources", process, log, timeout=120.0)  # slow to start only on a crowded machine
+        yield url, store, tmp_path
+    finally:
+        stop(process)
+
+
+def test_second_request_is_served_from_the_cache_and_304_on_its_etag(served):
+    url, _store, _folder = served
+    page_ = "/id/debt/ZAC-2012-BANOBRAS-02"  # asked for by this test only
+    first = httpx.get(url + page_, headers={"Accept": "text/html"})
+    second = httpx.get(url + page_, headers={"Accept": "text/html"})
+    assert first.status_code == second.status_code == 200
+    assert (first.headers["x-ftm-cache"], second.headers["x-ftm-cache"]) == ("miss", "hit")
+    assert second.text == first.text and second.headers["etag"] == first.headers["etag"]
+    assert second.headers["content-type"].startswith("text/html")
+    assert "public" in second.headers["cache-control"] and "max-age" in second.headers["cache-control"]
+    assert {"Accept", "Accept-Language"} <= {v.strip() for v in second.headers["vary"].split(",")}
+    again = httpx.get(url + page_, headers={"Accept": "text/html", "If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == first.headers["etag"]
+    fresh = httpx.get(url + page_, headers={"Accept": "text/html", "Cache-Control": "no-cache"})
+    assert fresh.headers["x-ftm-cache"] == "bypass" and fresh.text == first.text
+    turtle = httpx.get(url + page_, headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle") and turtle.headers["etag"] != first.headers["etag"]
+
+
+def test_languages_are_cached_apart(served):
+    url, _store, _folder = served
+    pages_ = {}
+    for lang in ("en", "es", "en", "es"):
+        r = httpx.get(url + OTHER_LOAN_PAGE, headers={"Accept": "text/html", "Accept-Language": lang})
+        assert BeautifulSoup(r.text, "html.parser").html["lang"] == lang
+        pages_.setdefault(lang, []).append((r.headers["x-ftm-cache"], r.headers["etag"]))
+    assert [c for c, _e in pages_["en"]] == [c for c, _e in pages_["es"]] == ["miss", "hit"]
+    assert pages_["en"][0][1] != pages_["es"][0][1]
+    by_param = httpx.get(url + OTHER_LOAN_PAGE, params={"lang": "en"}, headers={"Accept": "text/html"})
+    assert BeautifulSoup(by_param.text, "html.parser").html["lang"] == "en"
+
+
+def test_a_new_generation_replaces_the_cached_page(served):
+    url, store, folder = served
+    before = httpx.get(url + LOAN_PAGE, headers={"Accept": "text/html"})
+    assert "$2,984,007,763.00" in before.text
+    source = folder / FIGURES
+    source.write_text(source.read_text(encoding="utf-8").replace('"2,984,007,763"', '"2,984,007,999"'),
+                      encoding="utf-8")
+    _cli("ingest", "--store", str(store), str(source))
+    after = httpx.get(url + LOAN_PAGE, headers={"Accept": "text/html"})
+    assert after.headers["x-ftm-cache"] == "miss" and after.headers["etag"] != before.headers["etag"]
+    assert "$2,984,007,999.00" in after.text and "$2,984,007,763.00" not in after.text
+    stale = httpx.get(url + LOAN_PAGE, headers={"Accept": "text/html", "If-None-Match": before.headers["etag"]})
+    assert stale.status_code == 200
+
+
+def test_page_cache_keeps_the_most_recent_pages_within_its_byte_budget():
+    cache = page_cache.PageCache(budget=3 * 1200)
+    for n in range(4):
+        cache.put((1, f"/p{n}", "", "html es"), (b"x" * 1000, 200, "text/html", {}))
+    assert cache.get((1, "/p0", "", "html es")) is None  # the oldest went first
+    assert cache.get((1, "/p1", "", "html es")) is not None
+    cache.put((1, "/p4", "", "html es"), (b"x" * 1000, 200, "text/html", {}))
+    assert cache.get((1, "/p1", "", "html es")) is not None  # used lately, so kept
+    assert cache.get((1, "/p2", "", "html es")) is None
+    assert cache.size <= cache.budget and len(cache) == 3
+    cache.put((1, "/huge", "", "html es"), (b"x" * 5000, 200, "text/html", {}))
+    assert cache.get((1, "/huge", "", "html es")) is None  # larger than the whole budget: not kept
+    assert page_cache.etag_of((2, "/p1", "", "html es")) != page_cache.etag_of((1, "/p1", "", "html es"))
