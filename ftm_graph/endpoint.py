@@ -7,6 +7,7 @@ cap applies to every format and a cut result says so in the
 ``X-FTM-Truncated: true`` header (and in SPARQL JSON's ``head.link``).
 """
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -14,6 +15,7 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -38,6 +40,28 @@ _UPDATE = re.compile(
 )
 #: An IRI (kept) or a comment (dropped): '#' inside <…> does not start a comment.
 _IRI_OR_COMMENT = re.compile(r"<[^>\s]*>|#[^\n]*")
+
+#: Longest query text accepted (UTF-8 bytes). A query with thousands of VALUES rows stays far below; the
+#: limit bounds the memory and parsing time one request can take. Longer: 413 (POST) or 414 (GET).
+MAX_QUERY_BYTES = 1 << 20
+#: Largest request body read for /sparql: the form encoding may triple a query's size (``%XX``).
+MAX_BODY_BYTES = 4 * MAX_QUERY_BYTES
+#: Deepest nesting of ``{ ( [`` accepted. Real queries stay under ~20; the query parser recurses once per
+#: level and a worker's stack runs out near 5,000 levels, which would kill the worker instead of answering.
+MAX_NESTING = 200
+#: What the nesting count skips: IRIs, strings (long ones first) and comments, whose brackets do not nest.
+#: Brackets are not allowed inside an IRI here (IRIREF allows parentheses): so a '<' comparison cannot hide
+#: brackets from the count, and an IRI's parentheses only count as one balanced level.
+_NOT_NESTING = re.compile(
+    r"<[^<>\"{}|^`\\\s()\[\]]*>"
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|#[^\n\r]*"
+)
+_NOT_BRACKETS = re.compile(r"[^{}()\[\]]+")
+_STEP = {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}
 
 READ_ONLY = (
     "Este servicio es de solo lectura: no acepta SPARQL Update. / "
@@ -209,6 +233,56 @@ def _no_query(request: Request, params: dict[str, list[str]]) -> Response:
 # Requests ---------------------------------------------------------------------------------------
 
 
+async def _body(request: Request) -> bytes | Response:
+    """The request body, read up to MAX_BODY_BYTES (else 413) and within the query time limit (else 408).
+
+    A body sent a byte at a time holds a connection but not a worker; the time limit frees it.
+    """
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        return _too_large(413, int(length))
+    chunks, size = [], 0
+    try:
+        async with asyncio.timeout(request.app.state.settings.query_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    return _too_large(413, size)
+                chunks.append(chunk)
+    except TimeoutError:
+        return _message(408, f"El cuerpo de la petición no llegó a tiempo / the request body did not arrive within "
+                             f"{request.app.state.settings.query_timeout:g} s.", {"Connection": "close"})
+    return b"".join(chunks)
+
+
+def _too_large(status: int, size: int) -> PlainTextResponse:
+    return _message(status, f"La consulta es demasiado grande ({size} bytes; máximo {MAX_QUERY_BYTES}). / "
+                            f"The query is too large ({size} bytes; at most {MAX_QUERY_BYTES}).", {"Connection": "close"})
+
+
+def nesting_depth(text: str) -> int:
+    """How deeply ``{ ( [`` nest in a query, outside IRIs, strings and comments.
+
+    >>> nesting_depth('SELECT * { ?s ?p "{{{" FILTER((?o > 1)) } # ((((')
+    3
+    """
+    brackets = _NOT_BRACKETS.sub("", _NOT_NESTING.sub(" ", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)  # C loops: ~0.2 s for 1 MB of brackets
+
+
+def _check_size(text: str, method: str) -> Response | None:
+    """A 413/414 for a query longer than MAX_QUERY_BYTES, a 400 for one nested deeper than MAX_NESTING."""
+    size = len(text.encode("utf-8", "replace"))
+    if size > MAX_QUERY_BYTES:
+        return _too_large(414 if method in ("GET", "HEAD") else 413, size)
+    opening = text.count("{") + text.count("(") + text.count("[")
+    depth = nesting_depth(text) if opening > MAX_NESTING else 0  # str.count is cheap: most queries stop here
+    if depth > MAX_NESTING:
+        return _message(400, f"La consulta anida {{ ( [ en {depth} niveles; el máximo es {MAX_NESTING}. / "
+                             f"The query nests {{ ( [ {depth} levels deep; at most {MAX_NESTING} are accepted.")
+    return None
+
+
 async def _params(request: Request) -> tuple[dict[str, list[str]], str | None] | Response:
     """The protocol parameters of a request (query string and form body), and the query text.
 
@@ -220,7 +294,10 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None] |
         params.setdefault(key, []).append(value)
     if request.method == "POST":
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = (await request.body()).decode("utf-8", errors="replace")
+        raw = await _body(request)
+        if isinstance(raw, Response):
+            return raw
+        body = raw.decode("utf-8", errors="replace")
         if media == "application/x-www-form-urlencoded":
             for key, value in parse_qsl(body, keep_blank_values=True):
                 params.setdefault(key, []).append(value)
@@ -244,6 +321,10 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None] |
         return _message(400, "La consulta está vacía / the query is empty.")
     if queries and is_update(queries[0]):
         return _message(403, READ_ONLY)
+    if queries:
+        refused = _check_size(queries[0], request.method)
+        if refused is not None:
+            return refused
     return params, (queries[0] if queries else None)
 
 

@@ -8,7 +8,6 @@ escaping rules for those strings live here, in one place.
 from __future__ import annotations
 
 import re
-
 from decimal import Decimal
 from typing import Any
 
@@ -44,8 +43,8 @@ _IRI_TABLE = str.maketrans(_IRI_UNSAFE)
 
 # What else an IRI path segment cannot hold (RFC 3987 §2.2 ipchar): '[' ']', DEL and C1 controls, private
 # use, surrogates, non-characters. Percent-encoded as UTF-8 (lone surrogates too), so the IRI always parses.
-_UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
-    f"{chr(plane << 16)}-{chr(plane << 16 | 0xFFFD)}" for plane in range(1, 15))
+_UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(  # plane 14 from E1000 (RFC 3987)
+    f"{chr(plane << 16 | (0x1000 if plane == 14 else 0))}-{chr(plane << 16 | 0xFFFD)}" for plane in range(1, 15))
 _NOT_IPCHAR = re.compile("[^A-Za-z0-9\\-._~!$&'()*+,;=:@%" + _UCSCHAR + "]")
 
 
