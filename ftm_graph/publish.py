@@ -21,11 +21,19 @@ from the store; nothing here is hand-kept:
 The triples of a dump are written by pyoxigraph's N-Triples serialiser; only
 the graph name is added to each line, so a dump loads elsewhere into the same
 quads.
+
+A build is incremental (see ``Transaction.touched``): the dump of a graph the
+transaction did not touch is hard-linked from the previous generation, with
+the facts recorded there (``graphs.json``); a graph bulk-loaded from the
+mapping's N-Quads file (``Transaction.loaded``) is dumped by gzipping that
+file, which holds exactly its quads. Reading quads back out of RocksDB costs
+~10x more than gzip: every term is looked up by its id (bench/bench_publish.py).
 """
 
 import gzip
 import hashlib
 import json
+import os
 import re
 import shutil
 from datetime import datetime, timezone
@@ -41,6 +49,9 @@ IANA = "https://www.iana.org/assignments/media-types/"
 FOLDER = "publish"  #: inside a generation folder
 DUMPS = "dumps"  #: inside FOLDER
 ALL = "all.nq.gz"
+#: Per-graph dump facts, kept so that the next generation can reuse the dumps of graphs it did not touch.
+STATE = "graphs.json"
+STATE_FORMAT = 1  #: bump when what a dump holds or how its facts are counted changes
 LINKS = "links.nt.gz"
 GZIP_LEVEL = 5  #: zlib level: ~1/3 of level 9's time for a file a few per cent larger
 SITEMAP_LIMIT = 50_000  #: URLs in one sitemap file (sitemaps.org protocol)
@@ -62,11 +73,17 @@ def build(tx, base: str) -> None:
     names: dict[str, str] = {}
     for graph in _named_graphs(tx):
         names[_dump_name(base, graph, names)] = graph
-    # Reading the quads back out of RocksDB is the cost (~40k quads/s, bench/bench_publish.py), not gzip;
-    # pyoxigraph's serialiser holds the GIL, so threads do not help.
-    files = {name: {"graph": graph, **_dump_graph(tx, graph, folder / DUMPS / name),
-                    "entities": _count(tx, _ENTITIES_IN_GRAPH % (graph, base))}
-             for name, graph in names.items()}
+    previous = _previous_dumps(tx)
+    files = {}
+    for name, graph in names.items():
+        path = folder / DUMPS / name
+        facts = previous.get(name)
+        if facts is not None and facts["graph"] == graph and _link(facts.pop("path"), path):
+            files[name] = facts
+            continue
+        files[name] = {"graph": graph, **_dump_graph(tx, graph, path),
+                       "entities": _count(tx, _ENTITIES_IN_GRAPH % (graph, base))}
+    _write_state(folder / STATE, files)
     files[ALL] = {"graph": None, **_concatenate([folder / DUMPS / n for n in names], folder / DUMPS / ALL),
                   "triples": _count(tx, _TRIPLES), "entities": _count(tx, _ENTITIES % base)}
     linksets = _linksets(tx, base)
@@ -79,6 +96,48 @@ def build(tx, base: str) -> None:
     (folder / "void.nt").write_bytes(meta + void_triples(manifest).encode())
     (folder / "catalog.nt").write_bytes(meta + catalog_triples(manifest).encode())
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+
+
+def _previous_dumps(tx) -> dict[str, dict]:
+    """The dumps of the previous generation that this one can reuse: graphs the transaction did not touch.
+
+    Empty (so everything is dumped) when there is no previous generation, or its facts are missing or
+    of another STATE_FORMAT, or the transaction does not say what it touched.
+    """
+    previous_dir, touched = getattr(tx, "previous_dir", None), getattr(tx, "touched", None)
+    if previous_dir is None or touched is None:
+        return {}
+    folder = Path(previous_dir) / FOLDER
+    try:
+        state = json.loads((folder / STATE).read_text())
+    except (OSError, ValueError):
+        return {}
+    if state.get("format") != STATE_FORMAT:
+        return {}
+    out = {}
+    for name, facts in state["files"].items():
+        if facts["graph"] not in touched:
+            out[name] = {**facts, "terms": {t.encode() for t in facts["terms"]}, "path": folder / DUMPS / name}
+    return out
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link a previous generation's dump (generations are immutable); False when it is gone."""
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        return False
+    except OSError:  # another file system, or links not supported: copy instead
+        try:
+            shutil.copyfile(source, target)
+        except FileNotFoundError:
+            return False
+    return True
+
+
+def _write_state(path: Path, files: dict) -> None:
+    state = {name: {**facts, "terms": sorted(t.decode() for t in facts["terms"])} for name, facts in files.items()}
+    path.write_text(json.dumps({"format": STATE_FORMAT, "files": state}, indent=1, ensure_ascii=False))
 
 
 def read_manifest(generation_dir: Path | None) -> dict | None:
@@ -170,11 +229,38 @@ def _gzip(path: Path) -> tuple[_Digest, gzip.GzipFile]:
 
 
 def _dump_graph(tx, graph: str, path: Path) -> dict:
+    """Gzip a graph's N-Quads: from the file it was just loaded from when there is one, else from the store."""
+    loaded = getattr(tx, "loaded", {}).get(graph)
+    if loaded is not None:
+        facts = _dump_file(loaded[0], graph, path)
+        if facts is not None and facts["triples"] == loaded[1]:
+            return facts
+        # the file states some triple twice (or not only this graph): the store's own dump has each once
+    # pyoxigraph's serialiser holds the GIL, so threads do not help.
     digest, gz = _gzip(path)
     with digest.out, gz:
         lines = _QuadLines(gz, graph)
         tx.dump_graph(graph, lines)
     return {**digest.facts(), "triples": lines.lines, "media_type": "application/n-quads", "terms": lines.terms}
+
+
+def _dump_file(source: Path, graph: str, path: Path) -> dict | None:
+    """Gzip an N-Quads file of one graph as its dump; None when a line is not a quad of `graph`."""
+    end = f" <{graph}> .\n".encode()
+    terms: set[bytes] = set()
+    lines = 0
+    digest, gz = _gzip(path)
+    with digest.out, gz, open(source, "rb") as f:
+        while chunk := f.read(1 << 22):
+            chunk += f.readline()  # whole lines only
+            count = chunk.count(b"\n")
+            if chunk.count(end) != count or not chunk.endswith(b"\n"):
+                return None
+            lines += count
+            terms.update(_PREDICATE.findall(chunk))
+            terms.update(_CLASS.findall(chunk))
+            gz.write(chunk)
+    return {**digest.facts(), "triples": lines, "media_type": "application/n-quads", "terms": terms}
 
 
 def _concatenate(parts: list[Path], path: Path) -> dict:

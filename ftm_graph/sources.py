@@ -132,8 +132,10 @@ def ingest(
             graph = graph_for(base, path)
             out_path = Path(tmp) / f"{number}.nq"
             rejects = Path(tmp) / f"{number}.rejects.csv"
-            with open(out_path, "w", encoding="utf-8") as out, _row_bar(path, progress) as bar, \
-                    open(rejects, "w", encoding="utf-8", newline="") as rejected:
+            # errors="replace": a JSON string may hold a lone surrogate (\udcff, RFC 8259 §8.2), which UTF-8
+            # cannot encode; it becomes '?' in the literal (IRIs percent-encode it, see terms.iri_segment)
+            with open(out_path, "w", encoding="utf-8", errors="replace") as out, _row_bar(path, progress) as bar, \
+                    open(rejects, "w", encoding="utf-8", errors="replace", newline="") as rejected:
                 result = map_file(path, chosen, base_uri=base, graph_iri=graph, out=out, encoding=encoding,
                                   progress=bar, skip_bad_rows=skip_bad_rows, rejects=rejected)
             report = IngestReport(path, graph, chosen.name, result.rows, result.triples, result.rejected)
@@ -152,7 +154,8 @@ def ingest(
             for report, source, digest, out_path, chosen in reports:
                 tx.replace_graph(report.graph, out_path)
                 # The graph's own size: a mapping may state a triple twice (e.g. two rows naming one bank).
-                report.triples = int(next(iter(tx.query(
+                loaded = getattr(tx, "loaded", {}).get(report.graph)  # counted by the load: no second scan
+                report.triples = loaded[1] if loaded else int(next(iter(tx.query(
                     f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{report.graph}> {{ ?s ?p ?o }} }}")))["n"].value)
                 tx.remove_subject(report.graph, graph_iri(base, "meta"))
                 tx.load_text(

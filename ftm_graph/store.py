@@ -41,6 +41,9 @@ CONFIG = "ftm-graph.json"
 OXIGRAPH = "oxigraph"  #: the pyoxigraph store inside a generation folder
 #: Files above this size (bytes) are merged into the default graph by streaming, not in one Update.
 LARGE_FILE = 200 * 1024 * 1024
+#: Files below this size (bytes) are loaded with Store.load (one transaction in memory) rather than bulk_load,
+#: whose fixed cost (sorted files handed to RocksDB) dominates for small files such as the ontology's.
+SMALL_FILE = 4 * 1024 * 1024
 
 #: File suffix → pyoxigraph format, for `ftm-graph load` and dumps.
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
@@ -241,7 +244,8 @@ class Store:
             staging.mkdir()
             if current:
                 ox.Store.read_only(str(self.path / current / OXIGRAPH)).backup(str(staging / OXIGRAPH))
-            tx = Transaction(ox.Store(str(staging / OXIGRAPH)), staging)
+            tx = Transaction(ox.Store(str(staging / OXIGRAPH)), staging,
+                             previous_dir=self.path / current if current else None)
             try:
                 yield tx
                 tx._store.flush()
@@ -295,15 +299,37 @@ class Transaction:
 
     Data goes to named graphs only; the default graph (the merge of all named
     graphs) follows each change.
+
+    A transaction records what it changed, so that the files derived at write
+    time (``sources.DERIVED``) can redo only the part that changed:
+
+    - ``touched``: the IRIs of the named graphs that a call replaced, cleared,
+      loaded into or updated (whether or not their content ended up different;
+      an ``update`` touches every graph, since it may write anywhere);
+      a graph not in it holds exactly what it held in the previous generation;
+    - ``previous_dir``: the folder of the generation this one started from,
+      whose derived files describe the untouched graphs; None for the first.
+    - ``loaded``: graph IRI → (N-Quads file, triples) for a graph whose
+      content is exactly that file's quads (duplicates aside) and that many
+      triples, because it was bulk-loaded from it and not changed since.
+      Optional: a builder that finds nothing here reads the store.
     """
 
-    def __init__(self, store: ox.Store, folder: Path):
+    def __init__(self, store: ox.Store, folder: Path, previous_dir: Path | None = None):
         self._store = store
         #: the new generation's folder: derived files written here are published with it
         self.dir = folder
+        self.previous_dir = previous_dir
+        self.touched: set[str] = set()
+        self.loaded: dict[str, tuple[Path, int]] = {}
+
+    def _touch(self, graph: str) -> None:
+        self.touched.add(graph)
+        self.loaded.pop(graph, None)
 
     def clear_graph(self, graph: str) -> None:
         """Remove every quad of a named graph, and its triples that no other graph holds from the default graph."""
+        self._touch(graph)
         if not self._store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
             return  # nothing to remove (the usual case on a first ingest): skip two costly deletes
         self._store.update(
@@ -323,6 +349,7 @@ class Transaction:
         graphs from files over LARGE_FILE are cleared and reloaded instead.
         """
         node = ox.NamedNode(graph)
+        self._touch(graph)
         large = path.stat().st_size > LARGE_FILE
         exists = bool(self._store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
         if not exists or large:
@@ -340,6 +367,7 @@ class Transaction:
                     triples.unlink()
             except SyntaxError as e:
                 raise StoreError(f"{path}: not valid N-Quads: {e}") from None
+            self.loaded[graph] = (path, self.graph_size(graph))
             return
         new = {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)}
         old = {ox.Triple(q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, None, None, node)}
@@ -352,21 +380,36 @@ class Transaction:
         added = new - old
         self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in added)
         self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in added)
+        self.loaded[graph] = (path, self.graph_size(graph))
 
     def update(self, sparql_update: str, *, graph: str) -> None:
         """Run a SPARQL Update against the named graphs; what it writes outside any GRAPH goes to `graph`.
 
         The default graph is emptied first (so the update sees only named graphs) and rebuilt as their
         merge afterwards: a whole-store rewrite, fine for occasional administrative writes.
+        It touches every named graph (those there before and after): it may write to any.
         """
+        for name in self._named_graph_iris():
+            self._touch(name)
         for step in ("CLEAR DEFAULT", sparql_update,
                      f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}",
                      "CLEAR DEFAULT",
                      "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"):
             self._store.update(step)
+        for name in self._named_graph_iris():
+            self._touch(name)
+
+    def _named_graph_iris(self) -> list[str]:
+        return [g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def graph_size(self, graph: str) -> int:
+        """How many triples a named graph holds (a count over the graph's own index: no whole-store scan)."""
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        return int(next(iter(self._store.query(query)))["n"].value)
 
     def remove_subject(self, subject: str, graph: str) -> None:
         """Remove the statements about `subject` in `graph` (and from the default graph unless another graph has them)."""
+        self._touch(graph)
         self._store.update(
             f"""DELETE {{ <{subject}> ?p ?o }} WHERE {{
                   GRAPH <{graph}> {{ <{subject}> ?p ?o }}
@@ -401,7 +444,14 @@ class Transaction:
                 touched.add(g.value)
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, g)
 
+        small = target is not None and not fmt.supports_datasets and path.stat().st_size < SMALL_FILE
         try:
+            if small:
+                # The same triples into the default graph directly: cheaper than merging the whole graph.
+                for to_graph in (target, ox.DefaultGraph()):
+                    self._store.load(path=str(path), format=fmt, to_graph=to_graph)
+                self._touch(graph)
+                return {graph}
             if fmt.supports_datasets or target is None:
                 self._store.bulk_extend(quads())
             else:
@@ -412,6 +462,7 @@ class Transaction:
         except OSError as e:
             raise StoreError(f"{path}: cannot be read: {e.strerror or e}") from None
         for name in touched:
+            self._touch(name)
             self._merge_into_default(name, large=path.stat().st_size > LARGE_FILE)
         return touched
 
@@ -424,6 +475,7 @@ class Transaction:
         for subject in {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}:
             self.remove_subject(subject, graph)
         target = ox.NamedNode(graph)
+        self._touch(graph)
         self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
         self._merge_into_default(graph)
 
@@ -439,8 +491,10 @@ class Transaction:
 
     def load_text(self, text: str, *, graph: str, fmt: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> None:
         """Load RDF text into a named graph (for small descriptions such as provenance)."""
-        self._store.bulk_load(input=text.encode(), format=fmt, to_graph=ox.NamedNode(graph))
-        self._merge_into_default(graph)
+        self._touch(graph)
+        data = text.encode()
+        for to_graph in (ox.NamedNode(graph), ox.DefaultGraph()):  # a transaction each: no bulk_load fixed cost
+            self._store.load(input=data, format=fmt, to_graph=to_graph)
 
     def _merge_into_default(self, graph: str, large: bool = False) -> None:
         """Add a named graph's triples to the default graph (which, being a set, keeps each triple once)."""
@@ -458,6 +512,14 @@ class Transaction:
     def dump_graph(self, graph: str, output) -> None:
         """Write one named graph as N-Triples to a binary file object (Oxigraph's dump: no query engine)."""
         self._store.dump(output, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+
+    def triples(self, subject: str | None = None, predicate: str | None = None, obj: str | None = None):
+        """The default graph's triples matching IRIs (None: any), as pyoxigraph Quads: an index lookup.
+
+        Cheaper than a query with a VALUES block of many IRIs, which Oxigraph joins by scanning the store.
+        """
+        iri = lambda value: None if value is None else ox.NamedNode(value)  # noqa: E731
+        return self._store.quads_for_pattern(iri(subject), iri(predicate), iri(obj), ox.DefaultGraph())
 
     def query(self, sparql: str, **kwargs):
         """Query the new generation as it is so far."""

@@ -15,8 +15,19 @@ queries and writes two tables that pages read by an indexed key:
   (new loan → the loan it paid off, amount not reported per loan).
 
 Sums are exact (``Decimal``) and stored as text.
+
+Every row may combine facts from several graphs (a loan's lender from one
+file, its principal from another; a body's budget lines from every budget
+file), so the tables are rebuilt over the whole store, except when a write
+touched no graph holding a fact they read (``_READS``; see
+``Transaction.touched``), e.g. a catalogue of agencies, the ontology, the
+dataset's description: then the previous generation's file is reused as it is.
+The table ``money_graph`` records which graphs hold such facts, so that
+removing one is noticed.
 """
 
+import os
+import shutil
 import sqlite3
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
@@ -63,6 +74,17 @@ SELECT ?c ?buyer ?supplier ?date WHERE {
   OPTIONAL { ?c fis:dateSigned ?date }
 }"""
 
+#: The properties the queries above read, and the classes they ask for: a graph with none of them
+#: changes no row. (Keep in step with the queries.)
+_READS = ("amountOf", "measure", "value", "date", "fiscalYear", "periodStart", "budgetHolder", "objectOfExpenditure",
+          "functionalClass", "fundingSource", "budgetProgram", "payer", "payee", "paymentDate", "fundedBy", "lender",
+          "debtor", "contractDate", "refinances", "refinancedBy", "supplier", "buyer", "process", "award",
+          "dateSigned")
+_CLASSES = ("BudgetLine", "Payment", "DebtObligation")
+_HAS_MONEY = """ASK {{ GRAPH <{graph}> {{
+  {{ VALUES ?p {{ {reads} }} ?s ?p ?o }} UNION {{ VALUES ?c {{ {classes} }} ?s a ?c }} }} }}"""
+FORMAT = 2  #: bump when the tables or how a row is made change: the next build is then a full one
+
 _SCHEMA = """
 CREATE TABLE totals (entity TEXT NOT NULL, via TEXT NOT NULL, measure TEXT NOT NULL, period TEXT, year INTEGER,
                      value TEXT NOT NULL, n INTEGER NOT NULL);
@@ -71,6 +93,8 @@ CREATE TABLE flows (source TEXT NOT NULL, target TEXT NOT NULL, relation TEXT NO
                     value TEXT, n INTEGER NOT NULL, first TEXT, last TEXT, example TEXT);
 CREATE INDEX flows_source ON flows (source);
 CREATE INDEX flows_target ON flows (target);
+CREATE TABLE money_graph (graph TEXT PRIMARY KEY);
+CREATE TABLE build (key TEXT PRIMARY KEY, value TEXT);
 """
 
 
@@ -91,8 +115,45 @@ def _period(row) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _has_money(tx, graph: str) -> bool:
+    query = _HAS_MONEY.format(graph=graph, reads=" ".join(f"fis:{p}" for p in _READS),
+                              classes=" ".join(f"fis:{c}" for c in _CLASSES))
+    return bool(tx.query(sparql_prologue() + query))
+
+
+def _reusable(tx) -> Path | None:
+    """The previous generation's file when no touched graph holds (or held) a fact the tables read, else None."""
+    previous_dir, touched = getattr(tx, "previous_dir", None), getattr(tx, "touched", None)
+    if previous_dir is None or touched is None:
+        return None
+    path = Path(previous_dir) / FILE
+    if not path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) as db:
+            version = db.execute("SELECT value FROM build WHERE key = 'format'").fetchone()
+            held = {g for (g,) in db.execute("SELECT graph FROM money_graph")}
+    except sqlite3.Error:  # a file written before builds could be skipped
+        return None
+    if version is None or version[0] != str(FORMAT) or touched & held:
+        return None
+    live = {row["g"].value for row in tx.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
+    if any(_has_money(tx, g) for g in touched & live):
+        return None
+    return path
+
+
 def build_summaries(tx, base: str) -> None:
     """Write ``summaries.sqlite`` for the generation being written (a ``sources.DERIVED`` builder)."""
+    path = Path(tx.dir) / FILE
+    path.unlink(missing_ok=True)
+    previous = _reusable(tx)
+    if previous is not None:
+        try:
+            os.link(previous, path)  # generations are never written after they are published
+        except OSError:
+            shutil.copyfile(previous, path)
+        return
     prologue = sparql_prologue()
     own: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
     figures: dict[str, list[tuple]] = defaultdict(list)  # entity → (measure, period, year, value)
@@ -165,11 +226,12 @@ def build_summaries(tx, base: str) -> None:
         date = row["date"].value if row["date"] else period
         flow(row["buyer"].value, row["supplier"].value, "contract", value, date, row["c"].value)
 
-    path = Path(tx.dir) / FILE
-    path.unlink(missing_ok=True)
+    graphs = [row["g"].value for row in tx.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]
     db = sqlite3.connect(path)
     try:
         db.executescript(_SCHEMA)
+        db.execute("INSERT INTO build VALUES ('format', ?)", (str(FORMAT),))
+        db.executemany("INSERT INTO money_graph VALUES (?)", ((g,) for g in graphs if _has_money(tx, g)))
         db.executemany("INSERT INTO totals VALUES (?,?,?,?,?,?,?)",
                        ((e, via, m, p, y, str(v), n) for (e, via, m, p, y), (v, n) in own.items()))
         db.executemany("INSERT INTO flows VALUES (?,?,?,?,?,?,?,?,?)",

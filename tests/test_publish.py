@@ -250,3 +250,21 @@ def test_iris_survive_a_reingest_with_a_mapping_version_bump(tmp_path, monkeypat
         manifest = publish.read_manifest(store.generation_dir)  # ingest publishes with every write
         assert {f"{BASE}graph/zacatecas-deuda-obligaciones-csv", f"{BASE}graph/zacatecas-dependencias-csv"} <= {
             f["graph"] for f in manifest["files"].values()}
+
+
+def test_a_graph_loaded_from_a_file_is_dumped_with_each_triple_once(tmp_path):
+    """A mapped file may state a triple twice; its dump (gzipped from that file when it can) has it once."""
+    graph = f"{BASE}graph/twice"
+    line = f'<{BASE}id/bank/banobras> <http://www.w3.org/2000/01/rdf-schema#label> "Banobras" <{graph}> .\n'
+    other = f'<{BASE}id/bank/banorte> <http://www.w3.org/2000/01/rdf-schema#label> "Banorte" <{graph}> .\n'
+    once, twice = tmp_path / "once.nq", tmp_path / "twice.nq"
+    once.write_text(line + other)
+    twice.write_text(line + other + line)
+    for source in (once, twice):
+        with Store(create_store(tmp_path / source.stem, BASE)) as store:
+            with store.transaction() as tx:
+                tx.replace_graph(graph, source)
+                publish.build(tx, BASE)
+            [facts] = [f for f in publish.read_manifest(store.generation_dir)["files"].values() if f["graph"]]
+            lines = gzip.decompress((folder(store) / publish.DUMPS / "graph-twice.nq.gz").read_bytes()).splitlines()
+            assert sorted(lines) == sorted(set(lines)) and len(lines) == 2 == facts["triples"]

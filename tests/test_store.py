@@ -223,3 +223,39 @@ def test_replace_graph_writes_only_the_difference_and_keeps_the_merge(store, tmp
     with store.transaction() as tx:
         tx.replace_graph(other, write_nq(tmp_path / "o.nq", {}, other))
     assert "tres" not in {r["l"].value for r in store.query("SELECT ?l WHERE { ?s ?p ?l }")}
+
+
+def test_a_transaction_records_what_it_touched(store, tmp_path):
+    """`touched` names the graphs a write changed, `previous_dir` the generation it started from."""
+    other, meta = BASE + "graph/other", BASE + "graph/meta"
+    with store.transaction() as tx:
+        assert tx.previous_dir is None and tx.touched == set()
+        tx.replace_graph(G, write_nq(tmp_path / "a.nq", {1: "uno", 2: "dos"}))
+        tx.load_file(write_nt(tmp_path / "o.nt", 3), graph=other)
+        assert tx.touched == {G, other}
+        assert tx.loaded == {G: (tmp_path / "a.nq", 2)}
+    first = store.generation_dir
+    with store.transaction() as tx:
+        assert tx.previous_dir == first
+        tx.load_text(f'<{BASE}id/thing/1> <http://www.w3.org/2000/01/rdf-schema#label> "x" .', graph=meta)
+        assert tx.touched == {meta}
+        tx.replace_graph(G, write_nq(tmp_path / "a.nq", {1: "uno", 3: "tres"}))  # the difference only
+        assert tx.loaded == {G: (tmp_path / "a.nq", 2)}
+        tx.remove_subject(f"{BASE}id/thing/1", G)  # changed after the load: no longer the file's content
+        assert tx.touched == {meta, G} and tx.loaded == {}
+    with store.transaction() as tx:
+        tx.clear_graph(other)
+        assert tx.touched == {other}
+    with store.transaction() as tx:
+        tx.update(f"INSERT DATA {{ GRAPH <{other}> {{ <{BASE}id/x> <{BASE}p> 1 }} }}", graph=BASE + "graph/update")
+        assert tx.touched == {G, meta, other}  # an update may write anywhere: every graph counts as touched
+
+
+def test_small_files_and_texts_reach_the_default_graph(store, tmp_path):
+    """Small loads skip bulk loading (its fixed cost); the merge still holds their triples once."""
+    with store.transaction() as tx:
+        tx.load_file(write_nt(tmp_path / "a.nt", 3), graph=G)
+        tx.load_file(write_nt(tmp_path / "a.nt", 3), graph=BASE + "graph/other")
+        tx.load_text(f'<{BASE}id/thing/9> <http://www.w3.org/2000/01/rdf-schema#label> "nueve" .', graph=G)
+    assert count(store) == 4
+    assert count(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") == 7
