@@ -40,12 +40,12 @@ def create_app(settings: Settings | None = None, store=None) -> FastAPI:
     """
     settings = settings or Settings.from_env()
     if store is None:
-        from .store import Store
+        from .remote import open_store
 
-        store = Store(settings.store)
+        store = open_store(settings)  # a folder, or a remote SPARQL server for an http(s) URL
     web = data_dir("web")
 
-    app = FastAPI(title="ftm-graph", version=__version__, docs_url=None, redoc_url=None, openapi_url=None,
+    app = FastAPI(title="ftm-graph", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   lifespan=endpoint.lifespan)  # starts and stops the SPARQL query workers
     #: the store every request reads; handlers call store.refresh() first
     app.state.store = store

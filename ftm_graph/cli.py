@@ -22,6 +22,9 @@ QUERY_FORMATS = ["csv", "tsv", "json", "xml", "turtle", "ntriples"]
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", help=help_for("store"))
+    p.add_argument("--update-url", help=help_for("update_url"))
+    p.add_argument("--gsp-url", help=help_for("gsp_url"))
+    p.add_argument("--state-dir", help=help_for("state_dir"))
 
 
 def _server_args(p: argparse.ArgumentParser) -> None:
@@ -97,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env(
         store=args.store,
+        update_url=args.update_url,
+        gsp_url=args.gsp_url,
+        state_dir=args.state_dir,
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         base_uri=getattr(args, "base_uri", None),
@@ -119,11 +125,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open(settings: Settings, create: bool = False):
-    from .store import Store, create_store
+    """The embedded store (a folder) or a remote SPARQL server (a URL), see remote.open_store."""
+    from .remote import open_store
 
-    if create:
-        create_store(settings.store, settings.base_uri)
-    return Store(settings.store)
+    return open_store(settings, create=create)
 
 
 def cmd_ingest(args, settings: Settings) -> int:

@@ -14,7 +14,20 @@ def _setting(default, help: str):
 
 @dataclass(frozen=True)
 class Settings:
-    store: str = _setting("./data/store", "Path of the on-disk store (a folder).")
+    store: str = _setting(
+        "./data/store",
+        "Path of the on-disk store (a folder), or the query URL of a SPARQL 1.1 server (http://…/query).",
+    )
+    update_url: str = _setting(
+        "", "SPARQL Update URL of a remote store (default: the query URL with /query replaced by /update)."
+    )
+    gsp_url: str = _setting(
+        "", "Graph Store Protocol URL of a remote store (default: the query URL with /query replaced by /store)."
+    )
+    state_dir: str = _setting(
+        "./data/remote-state",
+        "Folder for the files derived at each write (search index, summaries, dumps) when the store is remote.",
+    )
     base_uri: str = _setting(
         "http://127.0.0.1:8000/",
         "Base of the data IRIs (entities under {base}id/, graphs under {base}graph/). "

@@ -3,7 +3,8 @@
 pyoxigraph cannot cancel a running query and ``Store.query`` has no timeout,
 so the endpoint never runs a public query in the web process. Each worker is a
 process (started with ``spawn``: no inherited threads or locks) that opens the
-store read-only through :class:`ftm_graph.store.Store`, calls ``refresh()``
+store read-only through :class:`ftm_graph.store.Store` (or, for a remote store,
+:class:`ftm_graph.remote.RemoteStore`, which forwards the query), calls ``refresh()``
 before every query so it follows new generations, evaluates and serialises,
 and sends the bytes back over a pipe. A query that passes the time limit gets
 its worker killed; a fresh worker takes its place in the background, and the
@@ -127,6 +128,7 @@ def evaluate(store, req: Request) -> Answer:
     import pyoxigraph as ox
 
     from . import federation, formats
+    from .errors import StoreError
 
     started = time.perf_counter()
     dataset = {}
@@ -148,6 +150,8 @@ def evaluate(store, req: Request) -> Answer:
         return Answer(400, None, f"Consulta SPARQL mal formada / malformed SPARQL query: {e}")
     except OSError as e:  # e.g. a SERVICE that does not answer
         return Answer(502, None, f"Error al evaluar la consulta / the query failed: {e}")
+    except StoreError as e:  # a remote store refused or did not answer
+        return Answer(502, None, f"Error del servidor SPARQL / the SPARQL server failed: {e}")
     kind = formats.result_kind(results)
     fmt = _choose(kind, req.accept, req.format)
     if isinstance(fmt, Answer):
@@ -178,11 +182,23 @@ def evaluate(store, req: Request) -> Answer:
     return Answer(200, fmt.media_type, body, kind, rows, truncated, time.perf_counter() - started)
 
 
-def _serve(path: str, conn) -> None:
-    """A worker's loop: open the store read-only, then answer requests until the pipe closes."""
-    from .store import Store
+def _serve(path, conn, timeout: float | None = None) -> None:
+    """A worker's loop: open the store read-only, then answer requests until the pipe closes.
 
-    store = Store(path)
+    `path` is a store folder, or a remote.RemoteSpec: the worker then forwards each query to the
+    SPARQL server with a client timeout of the time limit (the pool stops the worker at the limit
+    anyway; the server's own timeout, e.g. ``oxigraph serve --timeout-s``, stops its side).
+    """
+    if isinstance(path, str):  # a folder (QueryPool passes folders as str): nothing else to import
+        from .store import Store
+
+        store = Store(path)
+    else:
+        from .remote import open_reader
+
+        store = open_reader(path)
+        if timeout:
+            store.http.timeout = timeout  # queries go to the live server: no version to follow here
     conn.send("ready")
     while True:
         try:
@@ -201,9 +217,9 @@ def _serve(path: str, conn) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, path: str):
+    def __init__(self, ctx, path, timeout: float | None = None):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(path, child), daemon=True, name="ftm-graph-query")
+        self.process = ctx.Process(target=_serve, args=(path, child, timeout), daemon=True, name="ftm-graph-query")
         self.process.start()
         child.close()
 
@@ -218,14 +234,18 @@ class _Worker:
 
 
 class QueryPool:
-    """`size` worker processes reading the store at `path`; :meth:`run` answers with a time limit.
+    """`size` worker processes reading the store at `path` (a folder, or a remote.RemoteSpec);
+    :meth:`run` answers with a time limit.
 
     Thread-safe: each call takes an idle worker, so up to `size` queries run in
     parallel; the rest wait (within their time limit) for one to be free.
     """
 
     def __init__(self, path: str, size: int = 2, timeout: float = 30.0):
-        self.path, self.size, self.timeout = str(path), max(1, size), timeout
+        from .remote import RemoteSpec
+
+        self.path = path if isinstance(path, RemoteSpec) else str(path)
+        self.size, self.timeout = max(1, size), timeout
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -240,7 +260,7 @@ class QueryPool:
         return self
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self.path)
+        worker = _Worker(self._ctx, self.path, self.timeout)
         with self._lock:
             self._all.add(worker)
         return worker

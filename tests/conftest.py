@@ -1,5 +1,6 @@
 """Shared fixtures: a small on-disk store built from tests/data, settings and a web client."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -25,6 +26,10 @@ from ftm_graph.validate import load_ontology, load_shapes
 
 DATA = Path(__file__).parent / "data"
 BASE = "http://127.0.0.1:8000/"
+
+#: FTM_GRAPH_TEST_STORE=remote: the `store` and `sample_store` fixtures (and the clients over them) are
+#: a remote store on a real, writable `oxigraph serve` instead of the embedded one (see tests/test_remote.py).
+REMOTE = os.environ.get("FTM_GRAPH_TEST_STORE") == "remote"
 
 #: How many illustrative payments go to one payee, to exercise paging of incoming links.
 MANY_PAYMENTS = 55
@@ -56,8 +61,14 @@ def settings(store_path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def store(store_path) -> Store:
-    return Store(store_path)
+def store(store_path, remote_servers) -> Store:
+    if not REMOTE:
+        return Store(store_path)
+    store = remote_servers("store")
+    with store.transaction() as tx:
+        tx.load_file(DATA / "web.trig")
+        tx.load_text(_many_payments(), graph=f"{BASE}graph/many-payments")
+    return store
 
 
 @pytest.fixture(scope="session")
@@ -80,10 +91,14 @@ def shapes():
 
 
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory) -> Store:
+def sample_store(tmp_path_factory, remote_servers) -> Store:
     """A store holding the bundled sample, ingested as `ftm-graph demo` does (so derived files are built)."""
     from ftm_graph.sources import ingest, sample_files
 
+    if REMOTE:
+        store = remote_servers("sample")
+        ingest(store, sample_files())
+        return store
     path = create_store(tmp_path_factory.mktemp("sample") / "store", BASE)
     store = Store(path)
     ingest(store, sample_files())
@@ -148,3 +163,41 @@ def oxigraph_server(folder: Path, data: Path):
         yield url
     finally:
         stop(process)
+
+
+@contextmanager
+def oxigraph_writable(folder: Path):
+    """A real, writable `oxigraph serve` on 127.0.0.1 keeping its data in `folder`; yields its query URL."""
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        pytest.fail("the `oxigraph` server is missing: install the test extra (PyPI package 'oxigraph')")
+    port = free_port()
+    log = folder / "oxigraph.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
+                                    "--timeout-s", "60"], stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        wait_for(url + "?query=ASK%7B%7D", process, log)
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def remote_servers(tmp_path_factory):
+    """Start a fresh writable Oxigraph server per call and open a RemoteStore on it: ``remote_servers(name)``.
+
+    The servers stop at the end of the session.
+    """
+    from contextlib import ExitStack
+
+    from ftm_graph.remote import RemoteSpec, RemoteStore
+
+    with ExitStack() as servers:
+        def start(name: str) -> RemoteStore:
+            folder = tmp_path_factory.mktemp(f"remote-{name}")
+            url = servers.enter_context(oxigraph_writable(folder))
+            return RemoteStore(RemoteSpec(url, state_dir=str(folder / "state"), base_uri=BASE), create=True)
+
+        yield start
