@@ -182,7 +182,21 @@ def evaluate(store, req: Request) -> Answer:
     return Answer(200, fmt.media_type, body, kind, rows, truncated, time.perf_counter() - started)
 
 
+#: Stack of the thread that evaluates queries in a worker. pyoxigraph's parser recurses once per term of a
+#: long flat chain (``{…} UNION {…} UNION …``): 20,000 terms, 40 KB of text, overflow the main thread's
+#: 8 MB and kill the worker. Only the pages the parser touches are used, so a large reserve costs nothing.
+STACK_BYTES = 512 * 1024 * 1024
+
+
 def _serve(path, conn, timeout: float | None = None) -> None:
+    """Run the worker's loop in a thread with a stack deep enough for any query the endpoint accepts."""
+    threading.stack_size(STACK_BYTES)
+    loop = threading.Thread(target=_loop, args=(path, conn, timeout), name="ftm-graph-query-loop")
+    loop.start()
+    loop.join()
+
+
+def _loop(path, conn, timeout: float | None = None) -> None:
     """A worker's loop: open the store read-only, then answer requests until the pipe closes.
 
     `path` is a store folder, or a remote.RemoteSpec: the worker then forwards each query to the
