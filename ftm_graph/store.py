@@ -1,6 +1,6 @@
 """The on-disk store: immutable pyoxigraph generations, switched atomically.
 
-This is the only module that imports pyoxigraph. A store folder holds:
+The embedded store (``remote.py`` is the other kind, over a SPARQL server). A store folder holds:
 
 - ``ftm-graph.json``: the store's format and the base URI its IRIs use;
 - ``gen-000001/``, ``gen-000002/``, …: generations, never written after they
