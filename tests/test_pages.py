@@ -361,3 +361,28 @@ def test_page_cache_keeps_the_most_recent_pages_within_its_byte_budget():
     cache.put((1, "/huge", "", "html es"), (b"x" * 5000, 200, "text/html", {}))
     assert cache.get((1, "/huge", "", "html es")) is None  # larger than the whole budget: not kept
     assert page_cache.etag_of((2, "/p1", "", "html es")) != page_cache.etag_of((1, "/p1", "", "html es"))
+
+
+def test_an_entity_made_from_thousands_of_rows_lists_a_few_and_says_how_many(tmp_path):
+    """A bank named in 50,000 rows must not put 50,000 links on its page (it took 66 s at 7M quads)."""
+    from ftm_graph.pages import SOURCE_ROWS
+
+    rows = SOURCE_ROWS + 17
+    fis, prov = "https://w3id.org/ftm-graph/fiscal#", "http://www.w3.org/ns/prov#"
+    graph = f"{BASE}graph/muchas-filas-csv"
+    lines = [f'<{BASE}id/bank/muchas> <http://www.w3.org/2000/01/rdf-schema#label> "Banco de muchas filas"@es .']
+    for n in range(1, rows + 1):
+        lines.append(f"<{BASE}id/bank/muchas> <{prov}wasDerivedFrom> <{graph}/row/{n}> .")
+        lines.append(f'<{graph}/row/{n}> <{fis}rowNumber> "{n}"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+    store = Store(create_store(tmp_path / "store", BASE))
+    with store.transaction() as tx:
+        tx.load_text("\n".join(lines) + "\n", graph=graph)
+    with TestClient(create_app(Settings(store=str(tmp_path / "store"), base_uri=BASE, query_workers=1), store)) as c:
+        page = BeautifulSoup(c.get("/id/bank/muchas").text, "html.parser")
+        turtle = c.get("/id/bank/muchas", headers={"Accept": "text/turtle"}).text
+    sources = page.find(id="sources")
+    assert len(sources.select("a.row")) == SOURCE_ROWS
+    assert f"{SOURCE_ROWS} / {rows}" in sources.select_one(".more-rows").get_text()
+    # the machine-readable description still carries every row
+    parsed = rdflib.Graph().parse(data=turtle, format="turtle")
+    assert len(set(parsed.objects(rdflib.URIRef(f"{BASE}id/bank/muchas"), rdflib.URIRef(prov + "wasDerivedFrom")))) == rows
