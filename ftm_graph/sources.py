@@ -29,6 +29,7 @@ from .namespaces import DCAT, DCT, FIS, PROV, RDF, VOID, XSD, graph_iri
 from .resources import data_dir
 from .search import build_search_index
 from .store import Store
+from .stories import build_stories
 from .summaries import build_summaries
 
 SIDECAR_SUFFIX = ".source.yaml"
@@ -196,7 +197,7 @@ def _choose_mapping(path, mappings, name, kind):
 
 #: What is derived from the data at each write and published with the generation (in ``tx.dir``):
 #: functions ``(transaction, base_uri) -> None``, run in order after the data changes.
-DERIVED: tuple = (publish.build, build_search_index, build_summaries)
+DERIVED: tuple = (publish.build, build_search_index, build_summaries, build_stories)
 
 
 def after_write(tx, base: str) -> None:
