@@ -11,11 +11,12 @@ demo:
 	$(VENV)/bin/pip install -q .
 	$(VENV)/bin/ftm-graph demo
 
-# 2. Install what the tests need (the package, its test extra, a headless Chromium) and run them; then
+# 2. Install what the tests need (the package, its test and bench extras: the quick benchmark is a test;
+#    a headless Chromium) and run them; then
 #    run the page, endpoint and catalogue tests again on a remote store (a real `oxigraph serve`).
 test: browser
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(VENV)/bin/pytest
 	FTM_GRAPH_TEST_STORE=remote $(VENV)/bin/pytest -q tests/test_pages.py tests/test_pages_kinds.py tests/test_endpoint.py tests/test_queries.py tests/test_search.py tests/test_catalog.py
 
