@@ -13,10 +13,9 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from . import csvsafe, page_cache, search, summaries, views
-from .pages import Description, describe, language, render
+from .pages import Description, describe, language, page_work, render
 
 router = APIRouter()
 
@@ -45,7 +44,7 @@ async def search_page(request: Request) -> HTMLResponse:
     q = request.query_params.get("q", "").strip()[:200]
 
     async def produce() -> Response:
-        hits = await run_in_threadpool(_run_search, state.store, q, search.LIMIT) if q else []
+        hits = await page_work(_run_search, state.store, q, search.LIMIT) if q else []
         groups = search.grouped(hits, state.kinds) if hits else []
         return render(request, "search.html", {"q": q, "groups": groups, "unavailable": hits is None})
 
@@ -63,7 +62,7 @@ async def search_json(request: Request) -> JSONResponse:
     suffix = "?lang=en" if lang == "en" else ""
 
     async def produce() -> Response:
-        hits = await run_in_threadpool(_run_search, state.store, q, SUGGESTIONS) if len(q) >= 2 else []
+        hits = await page_work(_run_search, state.store, q, SUGGESTIONS) if len(q) >= 2 else []
         return JSONResponse([
             {"label": h.label(lang), "kind": state.kinds.get(h.kind, {}).get("name", {}).get(lang, h.kind),
              "url": ("/" + h.iri[len(base):] if h.iri.startswith(base) else h.iri) + suffix, "iri": h.iri}
@@ -95,7 +94,7 @@ async def browse_page(request: Request) -> HTMLResponse:
             return {"counts": counts, "facets": search.facets(db, kind), "total": total, "hits": hits}
 
     async def produce() -> Response:
-        found = await run_in_threadpool(work)
+        found = await page_work(work)
         return render(request, "browse.html", {"kind": kind, "year": year, "agency": agency, "page": page,
                                                "size": BROWSE_PAGE, "found": found})
 
@@ -140,7 +139,7 @@ async def follow_page(request: Request) -> HTMLResponse:
         return start, end, hops, labels
 
     async def produce() -> Response:
-        start, end, hops, labels = await run_in_threadpool(work)
+        start, end, hops, labels = await page_work(work)
         d = Description(start or "", labels=labels)
         return render(request, "follow.html", {"start": start, "end": end, "hops": hops, "d": d,
                                                "asked": bool(params.get("from") and params.get("to")),
@@ -205,7 +204,7 @@ async def table_download(request: Request, name: str, ext: str) -> Response:
 
 async def _table_response(request: Request, name: str, ext: str, iri: str) -> Response:
     state = request.app.state
-    result = await run_in_threadpool(_table, state.store, name, iri, language(request), state.kinds)
+    result = await page_work(_table, state.store, name, iri, language(request), state.kinds)
     if result is None:
         return Response("This table is not available for this data.\n", status_code=404, media_type="text/plain")
     columns, rows = result

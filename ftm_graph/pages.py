@@ -9,14 +9,19 @@ except the home stories, which are cached per store generation. Rendered
 pages are kept per generation too (``page_cache``).
 """
 
+import asyncio
+import functools
+import os
 import re
+import weakref
 from contextlib import closing
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from . import flows, formats, page_cache, search, summaries, views
 from .namespaces import DCT, FIS, PROV, RDF, RDFS, SKOS, graph_iri, sparql_prologue
@@ -27,6 +32,11 @@ router = APIRouter()
 
 LANGUAGES = ("es", "en")
 #: Incoming links shown per relation on one page; ``?page=`` shows the next ones.
+#: Page work (queries, views) runs in at most this many threads at once, one per core. With anyio's 40
+#: threads, 16 clients made pyoxigraph's threads fight for the GIL (it is released and taken again per
+#: solution): at 10^6 triples a loan page's p95 went from 370 ms (2 threads) to 860 ms, at 28 req/s
+#: instead of 46 (bench/bench_pages.py --only loan, 16 clients). Waiting in line is faster.
+PAGE_THREADS = max(2, os.cpu_count() or 2)
 PAGE_SIZE = 50
 #: Figures shown per story on the home page.
 STORY_FIGURES = 12
@@ -443,6 +453,19 @@ def entity_view(state, d: Description, lang: str) -> dict:
     return view
 
 
+#: One limiter per event loop (a limiter belongs to the loop it was made in; tests start several loops).
+_LIMITERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+async def page_work(func, *args):
+    """Run blocking page work in a thread, at most PAGE_THREADS at once."""
+    loop = asyncio.get_running_loop()
+    limiter = _LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(PAGE_THREADS)
+    return await anyio.to_thread.run_sync(functools.partial(func, *args), limiter=limiter)
+
+
 async def _resource(request: Request, iri: str) -> Response:
     """The page of any resource of this site: HTML for people, RDF for machines (same URL)."""
     state = request.app.state
@@ -467,14 +490,14 @@ async def _resource(request: Request, iri: str) -> Response:
     async def produce() -> Response:
         number = request.query_params.get("page", "1")
         page = max(1, int(number)) if number.isdigit() else 1
-        d = await run_in_threadpool(describe, state.store, iri, page, fmt.writer is None)
+        d = await page_work(describe, state.store, iri, page, fmt.writer is None)
         if not d.found:
             return not_found(request, iri)
         if fmt.writer is not None:
-            body = await run_in_threadpool(lambda: formats.serialize(entity_graph(state.store, iri), fmt))
+            body = await page_work(lambda: formats.serialize(entity_graph(state.store, iri), fmt))
             return Response(body, media_type=formats.content_type(fmt.media_type), headers=_VARY)
         alternates = [(f.media_type, f.alias) for f in offered.values() if f.writer is not None]
-        view = await run_in_threadpool(entity_view, state, d, lang)
+        view = await page_work(entity_view, state, d, lang)
         template = state.kinds[view["kind"]]["template"] if view["kind"] else "entity.html"
         return render(request, template, {"d": d, "v": view, "page": page, "page_size": PAGE_SIZE,
                                           "alternates": alternates}, headers=_VARY)
@@ -489,7 +512,7 @@ async def home(request: Request) -> HTMLResponse:
     state.store.refresh()
 
     async def produce() -> Response:
-        stories = await run_in_threadpool(home_stories, state)
+        stories = await page_work(home_stories, state)
         return render(request, "index.html", {"stories": stories, "story_figures": STORY_FIGURES})
 
     return await page_cache.cached(request, "html " + language(request), produce)
@@ -520,7 +543,7 @@ async def sources(request: Request) -> HTMLResponse:
     state.store.refresh()
 
     async def produce() -> Response:
-        files = await run_in_threadpool(source_files, state.store)
+        files = await page_work(source_files, state.store)
         return render(request, "sources.html", {"files": files})
 
     return await page_cache.cached(request, "html " + language(request), produce)
