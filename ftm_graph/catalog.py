@@ -163,6 +163,16 @@ async def sitemap(request: Request) -> Response:
     return FileResponse(folder / "sitemap.xml", media_type="application/xml")
 
 
+@router.get("/sitemap-{number}.xml")
+async def sitemap_part(request: Request, number: str) -> Response:
+    """One file of a sitemap too big for one (``sitemap.xml`` is then their index)."""
+    manifest, folder = _published(request)
+    path = folder / f"sitemap-{number}.xml" if manifest is not None and number.isdigit() else None
+    if path is None or not path.is_file():
+        return _text(404, "No existe esa parte del sitemap / no such sitemap part.")
+    return FileResponse(path, media_type="application/xml")
+
+
 async def _vocabulary_document(request: Request, path: Path, turtle_only: bool = False) -> Response:
     media = "text/turtle" if turtle_only else choose_syntax(request)
     if media is None:

@@ -55,6 +55,7 @@ STATE_FORMAT = 1  #: bump when what a dump holds or how its facts are counted ch
 LINKS = "links.nt.gz"
 GZIP_LEVEL = 5  #: zlib level: ~1/3 of level 9's time for a file a few per cent larger
 SITEMAP_LIMIT = 50_000  #: URLs in one sitemap file (sitemaps.org protocol)
+SITEMAP_FILES = 1_000  #: sitemap files at most, listed by the index sitemap.xml
 #: Properties that link our entities to the same thing in another dataset.
 LINK_PREDICATES = (OWL + "sameAs", SKOS + "exactMatch")
 
@@ -316,10 +317,15 @@ def _namespaces(terms: set[bytes]) -> list[str]:
 
 
 def _write_sitemap(tx, base: str, path: Path, now: str) -> dict:
-    """The site's pages for search engines: the home page, the source files and the entity pages (bounded)."""
+    """The site's pages for search engines: the home page, the source files and every entity page.
+
+    Up to SITEMAP_LIMIT URLs make one ``sitemap.xml``; beyond, the URLs go to ``sitemap-1.xml``,
+    ``sitemap-2.xml``, … of SITEMAP_LIMIT each and ``sitemap.xml`` becomes their index (the protocol's
+    way: at most 50,000 URLs per file). At most SITEMAP_FILES files: the rest is left out (truncated).
+    """
     fixed = [base, base + "sources", base + "catalog", base + "def/fiscal"]
     graphs = [g for g in _named_graphs(tx) if g.startswith(graph_iri(base, ""))]
-    room = SITEMAP_LIMIT - len(fixed) - len(graphs)
+    room = SITEMAP_LIMIT * SITEMAP_FILES - len(fixed) - len(graphs)
     entities, truncated = [], False
     for row in tx.query(_PAGES):  # read lazily: stops after `room` pages whatever the size of the store
         iri = row["s"].value
@@ -330,13 +336,30 @@ def _write_sitemap(tx, base: str, path: Path, now: str) -> dict:
             entities.append(iri)
     urls = fixed + graphs + entities
     day = now[:10]
+    for old in path.parent.glob("sitemap-*.xml"):
+        old.unlink()
+    parts = [urls[i:i + SITEMAP_LIMIT] for i in range(0, len(urls), SITEMAP_LIMIT)]
+    if len(parts) == 1:
+        _write_urlset(path, parts[0], day)
+        return {"urls": len(urls), "truncated": truncated, "files": 1}
+    for number, part in enumerate(parts, start=1):
+        _write_urlset(path.parent / f"sitemap-{number}.xml", part, day)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
+                  '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n')
+        for number in range(1, len(parts) + 1):
+            out.write(f"<sitemap><loc>{escape(base)}sitemap-{number}.xml</loc><lastmod>{day}</lastmod></sitemap>\n")
+        out.write("</sitemapindex>\n")
+    return {"urls": len(urls), "truncated": truncated, "files": len(parts)}
+
+
+def _write_urlset(path: Path, urls: list[str], day: str) -> None:
     with open(path, "w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
                   '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n')
         for url in urls:
             out.write(f"<url><loc>{escape(url)}</loc><lastmod>{day}</lastmod></url>\n")
         out.write("</urlset>\n")
-    return {"urls": len(urls), "truncated": truncated}
 
 
 # VoID and DCAT ---------------------------------------------------------------------------------------

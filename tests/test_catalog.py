@@ -137,6 +137,9 @@ def test_sitemap(web):
     r = web.get("/sitemap.xml")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
     assert f"<loc>{BASE}id/body/zac/60</loc>" in r.text
+    # a sitemap this small is one file: no parts (test_publish splits a big one)
+    assert web.get("/sitemap-1.xml").status_code == 404
+    assert web.get("/sitemap-..%2Fmanifest.xml").status_code == 404
 
 
 # The vocabulary ------------------------------------------------------------------------------------

@@ -207,6 +207,33 @@ def test_sitemap_lists_entity_pages_but_not_figures(published):
     assert all(u.startswith(BASE) for u in urls)
 
 
+def test_a_sitemap_past_the_limit_is_split_and_indexed(published, published_path, tmp_path, monkeypatch):
+    """Past SITEMAP_LIMIT URLs, sitemap.xml becomes an index of files of at most that many, holding every URL."""
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    whole = [u.text for u in ET.parse(folder(published) / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+    limit = 7
+    assert len(whole) > 2 * limit
+    copy = tmp_path / "store"
+    shutil.copytree(published_path, copy)
+    monkeypatch.setattr(publish, "SITEMAP_LIMIT", limit)
+    with Store(copy) as store:
+        with store.transaction() as tx:
+            publish.build(tx, BASE)
+        out = folder(store)
+        index = ET.parse(out / "sitemap.xml").getroot()
+        assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+        parts = [loc.text for loc in index.findall("s:sitemap/s:loc", ns)]
+        assert parts == [f"{BASE}sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+        urls = []
+        for part in parts:
+            found = [u.text for u in ET.parse(out / part.removeprefix(BASE)).getroot().findall("s:url/s:loc", ns)]
+            assert 0 < len(found) <= limit
+            urls += found
+        assert sorted(urls) == sorted(whole)
+        assert publish.read_manifest(store.generation_dir)["sitemap"] == {"urls": len(whole), "truncated": False,
+                                                                           "files": len(parts)}
+
+
 def test_the_same_data_gives_the_same_bytes(published_path):
     """Gzip without a timestamp: a graph that did not change keeps its checksum, hence its ETag."""
     with Store(published_path) as store:
