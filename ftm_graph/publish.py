@@ -79,7 +79,7 @@ def build(tx, base: str) -> None:
     for name, graph in names.items():
         path = folder / DUMPS / name
         facts = previous.get(name)
-        if facts is not None and facts["graph"] == graph and _link(facts.pop("path"), path):
+        if facts is not None and facts["graph"] == graph and link_previous(facts.pop("path"), path):
             files[name] = facts
             continue
         files[name] = {"graph": graph, **_dump_graph(tx, graph, path),
@@ -122,8 +122,8 @@ def _previous_dumps(tx) -> dict[str, dict]:
     return out
 
 
-def _link(source: Path, target: Path) -> bool:
-    """Hard-link a previous generation's dump (generations are immutable); False when it is gone."""
+def link_previous(source: Path, target: Path) -> bool:
+    """Hard-link a previous generation's file (generations are immutable); False when it is gone."""
     try:
         os.link(source, target)
     except FileNotFoundError:

@@ -14,13 +14,11 @@ a story shows (its label, say).
 """
 
 import json
-import os
 import re
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from . import formats, summaries
+from . import formats, publish, summaries
 from .formats import Cell
 
 STORIES = ("home_debt_story", "home_pension_story", "home_sport_story")
@@ -35,11 +33,7 @@ def build_stories(tx, base: str) -> None:
     path = Path(tx.dir) / FILE
     path.unlink(missing_ok=True)
     previous = _reusable(tx)
-    if previous is not None:
-        try:
-            os.link(previous, path)  # generations are never written after they are published
-        except OSError:
-            shutil.copyfile(previous, path)
+    if previous is not None and publish.link_previous(previous, path):
         return
     from .endpoint import load_queries  # the web modules are not needed by an ingest that builds nothing
 

@@ -26,13 +26,12 @@ The table ``money_graph`` records which graphs hold such facts, so that
 removing one is noticed.
 """
 
-import os
-import shutil
 import sqlite3
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from . import publish
 from .namespaces import sparql_prologue
 
 FILE = "summaries.sqlite"
@@ -148,11 +147,7 @@ def build_summaries(tx, base: str) -> None:
     path = Path(tx.dir) / FILE
     path.unlink(missing_ok=True)
     previous = _reusable(tx)
-    if previous is not None:
-        try:
-            os.link(previous, path)  # generations are never written after they are published
-        except OSError:
-            shutil.copyfile(previous, path)
+    if previous is not None and publish.link_previous(previous, path):
         return
     prologue = sparql_prologue()
     own: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
