@@ -113,25 +113,11 @@ def test_the_big_bank_has_its_loans(ingested):
     assert BIG_BANK <= loans < BIG_BANK + 20
 
 
-#: A known gap, not of the generator: mappings/ocds.yaml makes a budget line of each OCDS budget breakdown
-#: line but gives it no fis:budgetHolder, which ontology/shapes/budget.ttl requires.
-KNOWN_GAP = "A budget line must be assigned to exactly one public body"
-
-
 @pytest.fixture(scope="module")
 def validation(ingested) -> subprocess.CompletedProcess:
     store, _ = ingested
     return ftm_graph("validate", "--store", str(store), "--lang", "en")
 
 
-def test_the_store_validates_except_the_known_ocds_budget_line_gap(validation):
-    assert validation.returncode in (0, 1), validation.stderr
-    problems = [line for line in validation.stdout.splitlines() if " × " in line]
-    assert [p for p in problems if KNOWN_GAP not in p] == []
-    for line in problems:  # the gap concerns OCDS budget lines only
-        assert "/budget/" in line and "/id/ocds/" in line
-
-
-@pytest.mark.xfail(strict=True, reason="mappings/ocds.yaml gives OCDS budget lines no fis:budgetHolder")
 def test_the_store_validates_with_no_violations(validation):
     assert validation.returncode == 0, validation.stdout[-2000:]
