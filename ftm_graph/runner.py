@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from . import clean
 from .compiler import Compiler, RowProblem
 from .errors import Problem
+from .intmap import IntMap
 from .namespaces import CODE, DCT, FIS, SKOS, XSD
 from .spec import AmountSpec, EntitySpec, Mapping, PropertySpec
 from .terms import DERIVED, LABEL, TRUE, TYPE, iri_segment, literal
@@ -32,7 +33,7 @@ class Runner:
         self.mapping, self.file, self.tail = mapping, file, c.tail
         self.illustrative = mapping.illustrative
         self.seen: set = set()  # hashes of descriptions (and source IRIs) already written in this file
-        self.unique: dict[int, int] = {}  # hash of the IRI of a unique entity -> row that made it
+        self.unique = IntMap()  # hash of the IRI of a unique entity -> row that made it (16 B a slot, not ~100)
         self.entities = [self.compile_entity(e) for e in mapping.entities]
         self.amounts = [self.compile_amount(a) for a in mapping.amounts]
         self.checks = [(k, c.cleaned(k.total, k.cleaner), [(sign, c.cleaned(col, k.cleaner)) for sign, col in k.terms],
