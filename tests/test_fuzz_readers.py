@@ -55,7 +55,9 @@ def csv_text(header: list[str], rows: list[list[str]], delimiter: str = ",") -> 
     buf = io.StringIO()
     import csv
 
-    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows([header, *rows])
+    # "\r\n" as Excel writes it: csv.writer then quotes a cell holding "\r" too (with "\n" alone it would not,
+    # and a bare "\r" in a cell would end the line for any CSV reader)
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows([header, *rows])
     return buf.getvalue()
 
 
