@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
-from . import __version__, admin, catalog, endpoint, explore, pages, views
+from . import __version__, admin, catalog, endpoint, explore, pages, sparql_fast, views
 from .config import Settings
 from .namespaces import PREFIXES
 from .resources import data_dir
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, store=None) -> FastAPI:
     app.include_router(explore.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=web / "static"), name="static")
+    app.add_middleware(sparql_fast.FastPath)  # anchored lookups on GET /sparql, before the routing (inside CORS)
     # SPARQL 1.1 Protocol clients in browsers on other sites (e.g. YASGUI) need CORS.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"])
     app.add_exception_handler(HTTPException, _http_error)

@@ -217,7 +217,8 @@ def cmd_serve(args, settings: Settings) -> int:
     with _open(settings) as store:
         app = create_app(settings, store=store)
         print(f"ftm-graph serving {settings.store} at http://{settings.host}:{settings.port}/", file=sys.stderr)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+        # asyncio, not uvloop even when installed: the query pool watches worker sockets with add_reader
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", loop="asyncio")
     return EXIT_OK
 
 

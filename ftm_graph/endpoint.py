@@ -2,7 +2,9 @@
 
 Protocol: https://www.w3.org/TR/sparql11-protocol/ ; Service Description:
 https://www.w3.org/TR/sparql11-service-description/ . Queries run in worker
-processes (query_pool.py) so that the time limit really stops them; the row
+processes (query_pool.py) so that the time limit really stops them, except an
+anchored lookup, whose cost is bounded (sparql_fast.py, also the bare ASGI
+path that answers ``GET /sparql`` lookups before FastAPI's routing); the row
 cap applies to every format and a cut result says so in the
 ``X-FTM-Truncated: true`` header (and in SPARQL JSON's ``head.link``).
 """
@@ -23,10 +25,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from . import formats, pages
+from . import formats, pages, sparql_fast
 from .query_pool import TRUNCATION_DOC, PoolBusy, QueryPool, QueryTimeout
 from .query_pool import Request as QueryRequest
 from .resources import data_dir
+from .store import Store
 
 router = APIRouter()
 log = logging.getLogger("ftm_graph.sparql")
@@ -344,7 +347,12 @@ async def answer_query(request: Request, text: str, params: dict[str, list[str]]
     )
     started = time.perf_counter()
     try:
-        answer = await run_in_threadpool(pool(request.app).run, req)
+        # An anchored lookup on the local store is answered here: its cost is bounded (sparql_fast.py).
+        answer = (sparql_fast.answer_inline(state.store, req)
+                  if isinstance(state.store, Store) and sparql_fast.eligible(req) else None)
+        if answer is None:
+            running = getattr(state, "query_pool", None) or await run_in_threadpool(pool, request.app)
+            answer = await running.run_async(req)
     except QueryTimeout:
         _log(text, 503, time.perf_counter() - started, "timeout")
         return _message(503, f"La consulta pasó el límite de {settings.query_timeout:g} s y se detuvo. / "
@@ -358,14 +366,7 @@ async def answer_query(request: Request, text: str, params: dict[str, list[str]]
     _log(text, answer.status, seconds, f"{answer.kind} rows={answer.rows} truncated={answer.truncated}")
     if answer.media_type is None:
         return _message(answer.status, answer.body)
-    headers = {
-        "Vary": "Accept",
-        "X-FTM-Truncated": "true" if answer.truncated else "false",
-        "X-FTM-Rows": str(answer.rows),
-        "Server-Timing": f"query;dur={seconds * 1000:.1f}",
-    }
-    if answer.truncated:
-        headers["Link"] = f'<{TRUNCATION_DOC}>; rel="describedby"'
+    headers = result_headers(answer, seconds)
     if answer.media_type == "text/html":
         labels = await run_in_threadpool(_labels, state.store, answer.body)
         context = {"query_text": page_text or text, "table": answer.body, "seconds": seconds,
@@ -374,6 +375,19 @@ async def answer_query(request: Request, text: str, params: dict[str, list[str]]
     if request.method == "HEAD":
         return Response(b"", headers={**headers, "Content-Type": formats.content_type(answer.media_type)})
     return Response(answer.body, media_type=formats.content_type(answer.media_type), headers=headers)
+
+
+def result_headers(answer, seconds: float) -> dict[str, str]:
+    """The headers of a query's results: the row cap's (``X-FTM-Truncated``, ``X-FTM-Rows``, ``Link``) and timing."""
+    headers = {
+        "Vary": "Accept",
+        "X-FTM-Truncated": "true" if answer.truncated else "false",
+        "X-FTM-Rows": str(answer.rows),
+        "Server-Timing": f"query;dur={seconds * 1000:.1f}",
+    }
+    if answer.truncated:
+        headers["Link"] = f'<{TRUNCATION_DOC}>; rel="describedby"'
+    return headers
 
 
 _LABELS = """SELECT ?s ?label WHERE {
@@ -397,8 +411,12 @@ def _labels(store, table: dict, most: int = 2000) -> dict[str, dict[str, str]]:
 
 def _log(text: str, status: int, seconds: float, what: str) -> None:
     """One line per query: a digest of the text (not the text: it may hold what a person typed), status, time."""
+    if not log.isEnabledFor(logging.INFO):
+        return
     digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
-    log.info("sparql %s status=%d %.1fms %s", digest, status, seconds * 1000, what)
+    # makeRecord + handle: log.info without its walk up the stack to find the caller (not shown in this line)
+    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "sparql %s status=%d %.1fms %s",
+                              (digest, status, seconds * 1000, what), None, "_log"))
 
 
 def render_query_page(request: Request, text: str = "", status: int = 200) -> HTMLResponse:

@@ -1,7 +1,8 @@
 """Public SPARQL queries in worker processes that can be stopped: a time limit that really ends the work.
 
 pyoxigraph cannot cancel a running query and ``Store.query`` has no timeout,
-so the endpoint never runs a public query in the web process. Each worker is a
+so the endpoint runs no public query in the web process that could run long
+(the one exception, a single anchored pattern, is bounded: sparql_fast.py). Each worker is a
 process (started with ``spawn``: no inherited threads or locks) that opens the
 store read-only through :class:`ftm_graph.store.Store` (or, for a remote store,
 :class:`ftm_graph.remote.RemoteStore`, which forwards the query), calls ``refresh()``
@@ -12,15 +13,27 @@ other workers go on serving meanwhile.
 
 The row cap applies to every format: at most ``max_rows`` solutions (or
 triples) are read from the store, and :attr:`Answer.truncated` says when more
-were there.
+were there. SPARQL JSON is written by pyoxigraph's serialiser up to
+RUST_JSON_BUDGET bytes (a larger result is written again in Python, reading
+only up to the cap).
+
+The web process waits for a worker on its event loop (:meth:`QueryPool.run_async`:
+``loop.add_reader`` on the worker's socket, no thread per query). That needs
+the asyncio loop: ``ftm-graph serve`` asks uvicorn for it even where uvloop is
+installed (uvloop's add_reader misreads a worker socket closed and reopened
+under the same descriptor, seen in tests/test_hostile_queries.py).
 """
 
+import asyncio
+import functools
 import json
 import logging
 import multiprocessing
+import pickle
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 log = logging.getLogger("ftm_graph.sparql")
@@ -105,8 +118,72 @@ def _capped_solutions_json(results, max_rows: int) -> tuple[bytes, int, bool]:
     return body.encode("utf-8"), len(bindings), truncated
 
 
+#: Most bytes of SPARQL JSON a worker lets pyoxigraph's serialiser write before it stops it and caps the rows in
+#: Python instead (slower per row, but reading at most ``max_rows`` solutions): bounds a worker's memory.
+RUST_JSON_BUDGET = 8 << 20
+
+
+class _OverBudget(Exception):
+    """Raised from a _Budget's write to stop pyoxigraph's serialiser (the exception goes through it unchanged)."""
+
+
+class _Budget:
+    """A binary writer for ``QuerySolutions.serialize`` that holds what it is given, up to `limit` bytes."""
+
+    def __init__(self, limit: int):
+        self.parts: list[bytes] = []
+        self.size, self.limit = 0, limit
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _OverBudget
+        self.parts.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def rust_json(results, max_rows: int, budget: int) -> tuple[bytes, int, bool] | None:
+    """SELECT results as SPARQL JSON with at most `max_rows` rows, written by pyoxigraph's serialiser;
+    None when they pass `budget` bytes (the results are then partly read).
+
+    pyoxigraph writes a small result ~5x faster than Python builds it; json.loads (C) then counts the
+    rows and, past the cap, cuts them and adds the ``head.link`` (as _capped_solutions_json does).
+    """
+    import pyoxigraph as ox
+
+    out = _Budget(budget)
+    try:
+        results.serialize(out, format=ox.QueryResultsFormat.JSON)
+    except _OverBudget:
+        return None
+    body = b"".join(out.parts)
+    parsed = json.loads(body)
+    bindings = parsed["results"]["bindings"]
+    if len(bindings) <= max_rows:
+        return body, len(bindings), False
+    parsed["results"]["bindings"] = bindings[:max_rows]
+    parsed["head"]["link"] = [TRUNCATION_DOC]
+    return json.dumps(parsed, ensure_ascii=False).encode("utf-8"), max_rows, True
+
+
+def _solutions_json(results, max_rows: int, rerun) -> tuple[bytes, int, bool]:
+    """SELECT results as SPARQL JSON with at most `max_rows` rows: rust_json, or past RUST_JSON_BUDGET
+    bytes the query again (`rerun`) through the Python path, which never reads more than the cap."""
+    written = rust_json(results, max_rows, RUST_JSON_BUDGET)
+    return written if written is not None else _capped_solutions_json(rerun(), max_rows)
+
+
 def _choose(kind: str, accept: str | None, wanted: str | None):
-    """The Format to answer in, or an error Answer (406)."""
+    """The Format to answer in, or an error Answer (406); remembered for the short headers clients repeat."""
+    if len(accept or "") + len(wanted or "") > 512:  # a giant header is not kept in memory
+        return _negotiate(kind, accept, wanted)
+    return _negotiate_cached(kind, accept, wanted)
+
+
+def _negotiate(kind: str, accept: str | None, wanted: str | None):
     from . import formats
 
     offered = formats.GRAPH_FORMATS if kind == "triples" else formats.RESULT_FORMATS
@@ -121,6 +198,9 @@ def _choose(kind: str, accept: str | None, wanted: str | None):
         return Answer(406, None, "Ninguno de los tipos aceptados sirve / none of the accepted media types fits; "
                                  "this result is offered as " + ", ".join(offered))
     return offered[chosen]
+
+
+_negotiate_cached = functools.lru_cache(maxsize=256)(_negotiate)
 
 
 def evaluate(store, req: Request) -> Answer:
@@ -144,8 +224,12 @@ def evaluate(store, req: Request) -> Answer:
     except federation.FederationRefused as e:
         return Answer(403, None, str(e))
     subs = formats.bind(**req.substitutions) if req.substitutions else None
+
+    def run():
+        return store.query(req.text, substitutions=subs, **dataset)
+
     try:
-        results = store.query(req.text, substitutions=subs, **dataset)
+        results = run()
     except SyntaxError as e:
         return Answer(400, None, f"Consulta SPARQL mal formada / malformed SPARQL query: {e}")
     except OSError as e:  # e.g. a SERVICE that does not answer
@@ -173,7 +257,7 @@ def evaluate(store, req: Request) -> Answer:
             rows = len(triples)
             body = formats.serialize(triples, fmt)
         else:
-            body, rows, truncated = _capped_solutions_json(results, req.max_rows)
+            body, rows, truncated = _solutions_json(results, req.max_rows, run)
             if fmt.writer != ox.QueryResultsFormat.JSON:
                 parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
                 body = formats.serialize(parsed, fmt)
@@ -238,7 +322,10 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> bool:
-        return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        try:
+            return self.conn.poll(timeout) and self.conn.recv() == "ready"
+        except (EOFError, OSError):  # it died starting, or the pool closed meanwhile
+            return False
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -262,6 +349,8 @@ class QueryPool:
         self.size, self.timeout = max(1, size), timeout
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        #: (event loop, future) of run_async calls waiting for a worker, served before threads waiting in _idle
+        self._waiters: deque = deque()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -281,9 +370,10 @@ class QueryPool:
 
     def _ready(self, worker: _Worker) -> None:
         if worker.wait_ready(60):
-            self._idle.put(worker)
+            self._release(worker)
         else:
-            log.error("a SPARQL worker could not open the store at %s", self.path)
+            if not self._closed:
+                log.error("a SPARQL worker could not open the store at %s", self.path)
             self._retire(worker)
 
     def _retire(self, worker: _Worker) -> None:
@@ -315,8 +405,70 @@ class QueryPool:
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
             return Answer(500, None, "El proceso de la consulta terminó / the query process died; try again.")
-        self._idle.put(worker)
+        self._release(worker)
         return answer
+
+    def _release(self, worker: _Worker) -> None:
+        """Give an idle worker to the first run_async call waiting for one, else put it back in the queue."""
+        with self._lock:
+            while self._waiters:
+                loop, waiting = self._waiters.popleft()
+                if not waiting.done():
+                    try:
+                        loop.call_soon_threadsafe(self._hand, waiting, worker)
+                        return
+                    except RuntimeError:  # that loop is closed
+                        continue
+            self._idle.put(worker)
+
+    def _hand(self, waiting: asyncio.Future, worker: _Worker) -> None:
+        if waiting.done():  # it stopped waiting (time limit) meanwhile
+            self._release(worker)
+        else:
+            waiting.set_result(worker)
+
+    async def _acquire(self, loop, deadline: float, limit: float) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        waiting = loop.create_future()
+        with self._lock:  # _release holds the lock too: no worker is put back unseen between the two checks
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                self._waiters.append((loop, waiting))
+        try:
+            return await asyncio.wait_for(waiting, max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            if waiting.done() and not waiting.cancelled():  # handed over just as the time ran out
+                self._release(waiting.result())
+            raise PoolBusy(limit) from None
+
+    async def run_async(self, req: Request, timeout: float | None = None) -> Answer:
+        """:meth:`run` for an event loop: no thread per query; the loop reads the worker's answer.
+
+        The worker's socket is watched with ``loop.add_reader`` and its message read as it comes
+        (multiprocessing's framing), so waiting costs no thread and no thread switch. The call owns
+        the worker until the answer arrives, also when the request that asked goes away: the worker
+        then returns to the pool when it answers, or is killed at the time limit as usual.
+        """
+        limit = self.timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        worker = await self._acquire(loop, deadline, limit)
+        try:
+            worker.conn.send_bytes(pickle.dumps(req, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            self._replace_soon(worker)
+            return Answer(500, None, "El proceso de la consulta terminó / the query process died; try again.")
+        from .pool_call import Call
+
+        return await Call(self, worker, loop, deadline, limit).future
+
+    def _replace_soon(self, worker: _Worker) -> None:
+        """_replace in a thread: killing and joining a process must not hold the event loop."""
+        threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
 
     def close(self) -> None:
         """Stop every worker."""
@@ -326,3 +478,4 @@ class QueryPool:
             self._all.clear()
         for worker in workers:
             worker.stop()
+

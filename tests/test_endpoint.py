@@ -270,3 +270,122 @@ def test_saved_query_at_its_stable_address(client):
     r = client.get("/sparql/queries/refinancing_links", params={"format": "csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert f"{BASE}id/debt/ZAC-2011-BANORTE" in r.text
+
+
+# Anchored lookups answered in the web process (sparql_fast.py) and the worker's serialiser -----------------
+
+LOAN = f"{BASE}id/debt/ZAC-2017-BANORTE"
+DESCRIBE_LOAN = f"SELECT ?p ?o WHERE {{ <{LOAN}> ?p ?o }}"
+
+
+def pairs(body: bytes) -> list[tuple[str, str]]:
+    return sorted((r["p"]["value"], r["o"]["value"]) for r in json.loads(body)["results"]["bindings"])
+
+
+@pytest.mark.parametrize("query, inline", [
+    (DESCRIBE_LOAN, True),
+    (f"PREFIX fis: <https://w3id.org/ftm-graph/fiscal#>\nselect * where {{ ?loan fis:lender <{BASE}id/bank/banorte> . }} LIMIT 5", True),
+    (f"SELECT ?t {{ <{LOAN}> a ?t }}", True),
+    (f"SELECT ?p WHERE {{ <{LOAN}> ?p ?p }}", False),  # a repeated variable filters: the scan may run on
+    (f"SELECT DISTINCT ?p WHERE {{ <{LOAN}> ?p ?o }}", False),
+    (f"SELECT ?p ?o WHERE {{ <{LOAN}> ?p ?o }} OFFSET 1000000", False),
+    (f"SELECT ?p ?o WHERE {{ <{LOAN}> ?p ?o FILTER(?o = 1) }}", False),
+    (f"SELECT ?p ?o WHERE {{ <{LOAN}> ?p ?o }} ORDER BY ?o", False),
+    (f"SELECT ?p ?o WHERE {{ <{LOAN}> ?p ?o . ?o ?q ?r }}", False),
+    (f"SELECT ?p ?o WHERE {{ GRAPH ?g {{ <{LOAN}> ?p ?o }} }}", False),
+    (f"SELECT ?p ?o WHERE {{ <{LOAN}> ?p ?o }} # a comment", False),
+    ("SELECT * WHERE { ?s ?p ?o }", False),  # nothing anchors the scan
+    (f"SELECT ?x WHERE {{ <{LOAN}> ?p ?o }}", False),  # ?x is not in the pattern
+    (f"SELECT ?p ?o WHERE {{ SERVICE <http://127.0.0.1:1/> {{ <{LOAN}> ?p ?o }} }}", False),
+    (f"ASK {{ <{LOAN}> ?p ?o }}", False),
+])
+def test_only_a_single_anchored_pattern_is_answered_in_the_web_process(query, inline):
+    from ftm_graph.sparql_fast import is_anchored_lookup
+
+    assert is_anchored_lookup(query) is inline
+
+
+def test_an_inline_lookup_answers_as_a_worker_does(client, store):
+    """The same lookup through both paths (OFFSET 0 sends it to a worker): same rows, headers and log."""
+    inline = client.get("/sparql", params={"query": DESCRIBE_LOAN}, headers={"Origin": "https://yasgui.example"})
+    worker = client.get("/sparql", params={"query": DESCRIBE_LOAN + " OFFSET 0"},
+                        headers={"Origin": "https://yasgui.example"})
+    expected = sorted((s["p"].value, s["o"].value) for s in store.query(DESCRIBE_LOAN))  # pyoxigraph itself
+    assert inline.status_code == worker.status_code == 200
+    assert pairs(inline.content) == pairs(worker.content) == expected and len(expected) > 5
+    for name in ("content-type", "vary", "x-ftm-truncated", "x-ftm-rows", "access-control-allow-origin"):
+        assert inline.headers[name] == worker.headers[name], name
+    assert inline.headers["x-ftm-rows"] == str(len(expected))
+    assert "server-timing" in inline.headers
+
+
+@pytest.mark.parametrize("query", [DESCRIBE_LOAN, DESCRIBE_LOAN + " OFFSET 0", SELECT_LENDERS])
+def test_the_row_cap_cuts_inline_and_worker_answers_alike(settings, store, query):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from ftm_graph.app import create_app
+
+    with TestClient(create_app(replace(settings, max_rows=2), store)) as capped:
+        r = capped.get("/sparql", params={"query": query})
+    assert r.status_code == 200
+    body = json.loads(r.content)
+    assert len(body["results"]["bindings"]) == 2 and body["head"]["link"] == ["/sparql#row-limit"]
+    assert r.headers["x-ftm-truncated"] == "true" and r.headers["x-ftm-rows"] == "2"
+    assert 'rel="describedby"' in r.headers["link"]
+
+
+@pytest.mark.parametrize("query", [DESCRIBE_LOAN, SELECT_LENDERS])
+def test_inline_lookups_in_other_formats_go_to_a_worker(client, query):
+    r = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert len(list(csv.reader(io.StringIO(r.text)))) > 2
+
+
+def test_a_result_past_the_serialiser_budget_is_capped_in_python_alike(store, monkeypatch):
+    """Past RUST_JSON_BUDGET the worker runs the query again through the Python path: same answer."""
+    from ftm_graph import query_pool
+    from ftm_graph.query_pool import Request, evaluate
+
+    def answer(max_rows):
+        return evaluate(store, Request(SELECT_LENDERS, [], [], SRJ, None, max_rows))
+
+    whole, cut = answer(100), answer(2)
+    monkeypatch.setattr(query_pool, "RUST_JSON_BUDGET", 50)
+    whole_python, cut_python = answer(100), answer(2)
+    assert lenders(whole.body) == lenders(whole_python.body) == EXPECTED_LENDERS
+    assert (whole.rows, whole.truncated) == (whole_python.rows, whole_python.truncated) == (3, False)
+    assert json.loads(cut.body) == json.loads(cut_python.body)
+    assert (cut.rows, cut.truncated) == (cut_python.rows, cut_python.truncated) == (2, True)
+
+
+def test_the_async_pool_keeps_its_guarantees(store_path):
+    """run_async: the time limit kills the worker, a busy pool says so, and a call whose request went away
+    (task cancelled) still hands its worker back or has it replaced at the limit: the pool never shrinks."""
+    import asyncio
+
+    from ftm_graph.query_pool import PoolBusy, QueryPool, QueryTimeout, Request
+
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+    def req(text):
+        return Request(text, [], [], SRJ, None, 100)
+
+    async def scenario(pool):
+        with pytest.raises(QueryTimeout):
+            await pool.run_async(req(cross), timeout=1)
+        slow = asyncio.ensure_future(pool.run_async(req(cross), timeout=1.5))
+        await asyncio.sleep(0.2)
+        with pytest.raises(PoolBusy):  # the only worker is busy past this call's limit
+            await pool.run_async(req("ASK {}"), timeout=0.3)
+        slow.cancel()  # the request went away; its worker is still stopped at its limit and replaced
+        answer = await pool.run_async(req(SELECT_LENDERS), timeout=30)
+        assert answer.status == 200 and lenders(answer.body) == EXPECTED_LENDERS
+        return len(pool._all)
+
+    pool = QueryPool(str(store_path), size=1, timeout=30).start()
+    try:
+        assert asyncio.run(scenario(pool)) == 1
+    finally:
+        pool.close()
