@@ -1,9 +1,9 @@
 """SPARQL latency and throughput: our /sparql against pyoxigraph in-process, the Oxigraph server and rdflib-endpoint.
 
-    .venv/bin/python bench/bench_sparql.py --store PATH [--clients 1,8,32] [--seconds 3] [--repeat 3]
+    .venv/bin/python bench/bench_sparql.py --store PATH [--clients 1,8,16,32] [--seconds 3] [--repeat 3]
         [--targets inprocess,ftm,oxigraph,minimal,rdflib] [--rdflib-max-triples 100000] [--json FILE]
 
-Three queries (their text is in QUERIES), each run by 1, 8 and 32 concurrent
+Three queries (their text is in QUERIES), each run by 1, 8, 16 and 32 concurrent
 clients, each client a thread with one keep-alive connection over loopback,
 for `--seconds`; `--repeat` runs, and every figure is the median of the runs:
 
@@ -15,7 +15,9 @@ for `--seconds`; `--repeat` runs, and every figure is the median of the runs:
 Targets, one at a time, each given the same data (the store's default graph, i.e. the merge):
 
 - inprocess: pyoxigraph called in this process (Store.query + SPARQL JSON), threads, no HTTP;
-- ftm:       `ftm-graph serve` /sparql (worker processes, time limit, row cap, logging);
+- ftm:       `ftm-graph serve` /sparql (worker processes, time limit, row cap, logging; the lookup, a single
+             anchored pattern, is answered in the web process: ftm_graph/sparql_fast.py; the path query shows
+             the worker path);
 - oxigraph:  the Oxigraph server (`oxigraph serve-read-only`) on a copy of the live generation's database;
 - minimal:   a minimal FastAPI + uvicorn app calling pyoxigraph in its thread pool (NOTES.md's baseline);
 - rdflib:    rdflib-endpoint on an rdflib Graph of the default graph: only when it holds at most
@@ -448,7 +450,7 @@ def run(store_path: Path, args) -> dict:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, required=True, help="an ftm-graph store holding generated data")
-    parser.add_argument("--clients", default="1,8,32", help="concurrent clients, comma-separated")
+    parser.add_argument("--clients", default="1,8,16,32", help="concurrent clients, comma-separated")
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is reported)")
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, of {', '.join(TARGETS)}")
