@@ -259,3 +259,39 @@ def test_small_files_and_texts_reach_the_default_graph(store, tmp_path):
         tx.load_text(f'<{BASE}id/thing/9> <http://www.w3.org/2000/01/rdf-schema#label> "nueve" .', graph=G)
     assert count(store) == 4
     assert count(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") == 7
+
+
+def test_a_bulk_loaded_file_reaches_the_merge_whatever_its_lines(store, tmp_path):
+    """The file is merged by a second bulk load of its lines made N-Triples, in blocks of whole lines; a
+    file those blocks do not fit (no newline at its end) by the store's own merge: the same result."""
+    cases = {
+        "plain.nq": write_nq(tmp_path / "plain.nq", {1: "uno", 2: "dos"}).read_text(),
+        "no-newline.nq": write_nq(tmp_path / "n.nq", {1: "uno", 2: "dos"}).read_text().rstrip("\n"),
+        "blocks.nq": write_nq(tmp_path / "b.nq", dict.fromkeys(range(40_000), "x" * 100)).read_text(),  # > 4 MB
+    }
+    for name, text in cases.items():
+        folder = tmp_path / f"case-{name}"
+        create_store(folder / "store", BASE)
+        with Store(folder / "store") as s:
+            path = folder / name
+            path.write_text(text)
+            with s.transaction() as tx:
+                tx.replace_graph(G, path)
+            named = count(s, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+            assert count(s) == named == len(text.splitlines()), name  # each triple once in the merge
+            assert not path.with_suffix(".default.nt").exists()  # the N-Triples copy is not left behind
+
+
+def test_a_load_records_the_graph_size_and_properties(store, tmp_path):
+    """What a builder may take from the load instead of scanning the graph again."""
+    path = tmp_path / "a.nq"
+    path.write_text(write_nq(tmp_path / "l.nq", {1: "uno", 2: "dos"}).read_text()
+                    + f"<{BASE}id/thing/1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{BASE}T> <{G}> .\n"
+                    + f"<{BASE}id/thing/1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{BASE}T> <{G}> .\n")
+    with store.transaction() as tx:
+        tx.replace_graph(G, path)
+        assert tx.loaded == {G: (path, 3)}  # the graph's triples: the repeated line counts once
+        assert tx.properties == {G: {"http://www.w3.org/2000/01/rdf-schema#label",
+                                     "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}}
+        tx.remove_subject(f"{BASE}id/thing/2", G)
+        assert tx.loaded == {} and tx.properties == {}
