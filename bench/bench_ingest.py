@@ -16,8 +16,10 @@ in a fresh process (so peak RSS is that step's own):
 Each ingest's time is split into steps: map (source -> N-Quads), loads (the named graph and the default
 graph's merge, Transaction.replace_graph), vocabulary, each derived builder of sources.DERIVED (publish:
 dumps, VoID, DCAT, sitemap; search; summaries), and the rest (provenance, checkpoint, publishing).
-It prints triples/s for each, the ratio ingest/bulkload (target >= 0.6) and peak RSS; with --json the
-same figures go to FILE. Nothing here asserts a speed.
+It prints triples/s for each, the ratio ingest/bulkload (target >= 0.6) both with the derived files and
+"to a queryable store" (the steps before the data could be read: map, loads, vocabulary, other), the CPU
+seconds of each (a steadier figure when other work shares the machine), and peak RSS; with --json the same
+figures go to FILE. Nothing here asserts a speed.
 """
 
 import json
@@ -31,7 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 BASE = "http://127.0.0.1:8000/"
-STEPS = ("map", "loads", "vocabulary", "publish", "search", "summaries", "other")
+STEPS = ("map", "loads", "vocabulary", "publish", "search", "summaries", "stories", "other")
+#: Steps that make the store queryable; the others are the derived files (sources.DERIVED) published with it.
+QUERYABLE = ("map", "loads", "vocabulary", "other")
 
 
 def _rss_mb() -> float:
@@ -65,13 +69,16 @@ def _timed_ingest(store, path: Path, spent: dict) -> dict:
 
     spent.clear()
     marks = {}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     [report] = ingest(store, [path], mapping_name="shcp_budget_pef",
                       progress=lambda r: marks.setdefault("mapped", time.perf_counter()))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     steps = {"map": marks["mapped"] - start, **spent}
     steps["other"] = seconds - sum(steps.values())
-    return {"seconds": seconds, "triples": report.triples, "steps": steps}
+    # "other" (provenance, checkpoint, switch) is paid before a reader sees the data, so it counts as queryable
+    queryable = sum(v for k, v in steps.items() if k in QUERYABLE)
+    return {"seconds": seconds, "queryable_seconds": queryable, "cpu_seconds": cpu, "triples": report.triples,
+            "steps": steps}
 
 
 def one(step: str, csv_path: str, work: str, extra: str = "") -> dict:
@@ -99,11 +106,11 @@ def one(step: str, csv_path: str, work: str, extra: str = "") -> dict:
         import pyoxigraph as ox
 
         store = ox.Store(work)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         store.bulk_load(path=csv_path, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(BASE + "graph/bench"))
         store.flush()
-        seconds = time.perf_counter() - start
-        return {"seconds": seconds, "quads": len(store), "rss_mb": _rss_mb()}
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        return {"seconds": seconds, "cpu_seconds": cpu, "quads": len(store), "rss_mb": _rss_mb()}
     if step == "ingest":
         from ftm_graph.store import Store, create_store
 
@@ -146,9 +153,12 @@ def main(sizes: list[int], json_path: str | None) -> None:
         t = mapped["triples"]
         first, second = e2e["first"], e2e["second"]
         bulk_rate, e2e_rate = t / base["seconds"], t / first["seconds"]
+        queryable_ratio = base["seconds"] / first["queryable_seconds"]
+        cpu_ratio = base["cpu_seconds"] / first["cpu_seconds"]
         second_rate = second["triples"] / second["seconds"]
         results.append({"rows": rows, "csv_mb": mb, "triples": t, "map": mapped, "bulkload": base, "ingest": e2e,
                         "bulkload_rate": bulk_rate, "ingest_rate": e2e_rate, "ratio": e2e_rate / bulk_rate,
+                        "queryable_ratio": queryable_ratio, "cpu_ratio": cpu_ratio,
                         "second_rate": second_rate, "second_ratio": second_rate / bulk_rate})
         print(f"{rows:,} rows ({mb:,.0f} MB CSV), {t:,} triples")
         print(f"  map only          {mapped['seconds']:7.1f} s  {t / mapped['seconds']:>9,.0f} triples/s  "
@@ -158,7 +168,11 @@ def main(sizes: list[int], json_path: str | None) -> None:
         print(f"  ingest end to end {first['seconds']:7.1f} s  {e2e_rate:>9,.0f} triples/s  "
               f"peak RSS {e2e['rss_mb']:,.0f} MB  ({e2e['quads']:,} quads after both ingests)")
         print(f"    split (s): {_split(first['steps'])}")
-        print(f"  ratio ingest / bulk_load = {e2e_rate / bulk_rate:.2f} (target >= 0.60)")
+        print(f"  ratio ingest / bulk_load = {e2e_rate / bulk_rate:.2f} with derived files (target >= 0.60); "
+              f"{queryable_ratio:.2f} to a queryable store (map, loads, vocabulary, other: "
+              f"{first['queryable_seconds']:.1f} s)")
+        print(f"  CPU seconds: bulk_load {base['cpu_seconds']:.1f}, ingest {first['cpu_seconds']:.1f} "
+              f"(ratio {cpu_ratio:.2f}; steadier than wall time on a busy machine, blind to overlap)")
         print(f"  second file, {second['triples']:,} triples into that store: {second['seconds']:.1f} s  "
               f"{second_rate:,.0f} triples/s  (ratio to bulk_load {second_rate / bulk_rate:.2f})")
         print(f"    split (s): {_split(second['steps'])}", flush=True)
