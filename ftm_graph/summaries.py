@@ -2,8 +2,8 @@
 
 A whole-graph aggregate costs about a second per million triples (see
 shared NOTES), so pages never run one: ``build_summaries`` (a
-``sources.DERIVED`` builder) reads the staging store with a few whole-graph
-queries and writes two tables that pages read by an indexed key:
+``sources.DERIVED`` builder) reads the money facts of the staging store and
+writes tables that pages read by an indexed key:
 
 - ``totals``: the sum of every entity's figures by measure and period (its
   own ``fis:Amount``s), plus roll-ups: a public body's budget lines summed by
@@ -14,24 +14,30 @@ queries and writes two tables that pages read by an indexed key:
   (lender → loan → debtor), contracts (buyer → supplier), and refinancing
   (new loan → the loan it paid off, amount not reported per loan).
 
-Sums are exact (``Decimal``) and stored as text.
+Sums are exact (``Decimal``) and stored as text. A third table, ``top_flow``,
+holds what an entity's page shows of its flows (``flows_of``): the first TOP
+each way, summed over years and ranked at write time, so that the page of a
+body with a thousand counterparts reads a few rows.
 
 Every row may combine facts from several graphs (a loan's lender from one
 file, its principal from another; a body's budget lines from every budget
-file), so the tables are rebuilt over the whole store, except when a write
-touched no graph holding a fact they read (``_READS``; see
-``Transaction.touched``), e.g. a catalogue of agencies, the ontology, the
-dataset's description: then the previous generation's file is reused as it is.
-The table ``money_graph`` records which graphs hold such facts, so that
-removing one is noticed.
+file), so the tables are computed from every graph's facts; but only the
+graphs a write touched (``Transaction.touched``) are read from the store, the
+others' facts come from the previous generation's file (see
+:mod:`money_facts`). When a write touched no graph holding a fact they read
+(``_READS``), e.g. a catalogue of agencies, the ontology, the dataset's
+description, the previous generation's file is reused as it is. The table
+``money_graph`` records which graphs hold such facts, so that removing one is
+noticed.
 """
 
 import sqlite3
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
+from itertools import product
 from pathlib import Path
 
-from . import publish
+from . import money_facts, publish
 from .namespaces import sparql_prologue
 
 FILE = "summaries.sqlite"
@@ -41,40 +47,8 @@ PRINCIPAL = ("contracted-amount", "original-amount", "awarded-amount", "authoris
 #: Which figure of a contract or award is its value.
 CONTRACT_VALUE = ("contract-value", "award-value")
 
-_AMOUNTS = """
-SELECT ?e ?m ?v ?date ?year ?start WHERE {
-  ?a fis:amountOf ?e ; fis:measure ?m ; fis:value ?v .
-  OPTIONAL { ?a fis:date ?date } OPTIONAL { ?a fis:fiscalYear ?year } OPTIONAL { ?a fis:periodStart ?start }
-}"""
-_ROLLUPS = """
-SELECT ?line ?target ?via WHERE {
-  ?line a fis:BudgetLine .
-  { ?line fis:budgetHolder ?target BIND("budget" AS ?via) }
-  UNION { ?line fis:objectOfExpenditure|fis:functionalClass|fis:fundingSource|fis:budgetProgram ?target
-          BIND("code" AS ?via) }
-}"""
-_PAYMENTS = """
-SELECT ?p ?payer ?payee ?date ?loan WHERE {
-  ?p a fis:Payment ; fis:payer ?payer ; fis:payee ?payee .
-  OPTIONAL { ?p fis:paymentDate ?date } OPTIONAL { ?p fis:fundedBy ?loan }
-}"""
-_LOANS = """
-SELECT ?loan ?lender ?debtor ?date WHERE {
-  ?loan a fis:DebtObligation .
-  OPTIONAL { ?loan fis:lender ?lender } OPTIONAL { ?loan fis:debtor ?debtor }
-  OPTIONAL { ?loan fis:contractDate ?date }
-}"""
-_REFINANCING = "SELECT ?new ?old WHERE { { ?new fis:refinances ?old } UNION { ?old fis:refinancedBy ?new } }"
-_CONTRACTS = """
-SELECT ?c ?buyer ?supplier ?date WHERE {
-  ?c fis:supplier ?supplier .
-  { ?c fis:buyer ?buyer } UNION { ?c fis:process/fis:buyer ?buyer FILTER NOT EXISTS { ?c fis:buyer ?any } }
-  FILTER NOT EXISTS { ?contract fis:award ?c }
-  OPTIONAL { ?c fis:dateSigned ?date }
-}"""
-
-#: The properties the queries above read, and the classes they ask for: a graph with none of them
-#: changes no row. (Keep in step with the queries.)
+#: The properties the build reads, and the classes it asks for: a graph with none of them changes no row.
+#: (They are what money_facts keeps of each graph.)
 _READS = ("amountOf", "measure", "value", "date", "fiscalYear", "periodStart", "budgetHolder", "objectOfExpenditure",
           "functionalClass", "fundingSource", "budgetProgram", "payer", "payee", "paymentDate", "fundedBy", "lender",
           "debtor", "contractDate", "refinances", "refinancedBy", "supplier", "buyer", "process", "award",
@@ -82,7 +56,11 @@ _READS = ("amountOf", "measure", "value", "date", "fiscalYear", "periodStart", "
 _CLASSES = ("BudgetLine", "Payment", "DebtObligation")
 _HAS_MONEY = """ASK {{ GRAPH <{graph}> {{
   {{ VALUES ?p {{ {reads} }} ?s ?p ?o }} UNION {{ VALUES ?c {{ {classes} }} ?s a ?c }} }} }}"""
-FORMAT = 2  #: bump when the tables or how a row is made change: the next build is then a full one
+FORMAT = 3  #: bump when the tables or how a row is made change: the next build is then a full one
+
+#: How many flows each way an entity's page shows (``top_flow`` keeps that many per entity and direction).
+TOP = 12
+CENT = Decimal("0.01")
 
 _SCHEMA = """
 CREATE TABLE totals (entity TEXT NOT NULL, via TEXT NOT NULL, measure TEXT NOT NULL, period TEXT, year INTEGER,
@@ -92,6 +70,9 @@ CREATE TABLE flows (source TEXT NOT NULL, target TEXT NOT NULL, relation TEXT NO
                     value TEXT, n INTEGER NOT NULL, first TEXT, last TEXT, example TEXT);
 CREATE INDEX flows_source ON flows (source);
 CREATE INDEX flows_target ON flows (target);
+CREATE TABLE top_flow (entity TEXT NOT NULL, side TEXT NOT NULL, rank INTEGER NOT NULL, other TEXT NOT NULL,
+                       relation TEXT NOT NULL, value TEXT, n INTEGER NOT NULL, first TEXT, last TEXT, example TEXT,
+                       flows INTEGER NOT NULL, PRIMARY KEY (entity, side, rank)) WITHOUT ROWID;
 CREATE TABLE money_graph (graph TEXT PRIMARY KEY);
 CREATE TABLE build (key TEXT PRIMARY KEY, value TEXT);
 """
@@ -104,12 +85,10 @@ def _decimal(text) -> Decimal | None:
         return None
 
 
-def _period(row) -> tuple[str | None, int | None]:
-    """A figure's period as text (a date or a year) and its year."""
-    for name in ("date", "year", "start"):
-        term = row[name]
-        if term is not None:
-            text = term.value
+def _period(date, year, start) -> tuple[str | None, int | None]:
+    """A figure's period as text (its date, else its year, else its period's start) and its year."""
+    for text in (date, year, start):
+        if text is not None:
             return text, int(text[:4]) if text[:4].isdigit() else None
     return None, None
 
@@ -120,8 +99,8 @@ def _has_money(tx, graph: str) -> bool:
     return bool(tx.query(sparql_prologue() + query))
 
 
-def _reusable(tx) -> Path | None:
-    """The previous generation's file when no touched graph holds (or held) a fact the tables read, else None."""
+def _previous(tx) -> tuple[Path, set[str]] | None:
+    """The previous generation's file and the graphs it found facts in, when it is of this FORMAT."""
     previous_dir, touched = getattr(tx, "previous_dir", None), getattr(tx, "touched", None)
     if previous_dir is None or touched is None:
         return None
@@ -134,7 +113,25 @@ def _reusable(tx) -> Path | None:
             held = {g for (g,) in db.execute("SELECT graph FROM money_graph")}
     except sqlite3.Error:  # a file written before builds could be skipped
         return None
-    if version is None or version[0] != str(FORMAT) or touched & held:
+    if version is None or version[0] != str(FORMAT):
+        return None
+    return path, held
+
+
+def _previous_facts(tx) -> Path | None:
+    """The previous generation's file, whose facts of the graphs this write did not touch are still true."""
+    previous = _previous(tx)
+    return previous[0] if previous is not None else None
+
+
+def _reusable(tx) -> Path | None:
+    """The previous generation's file when no touched graph holds (or held) a fact the tables read, else None."""
+    previous = _previous(tx)
+    if previous is None:
+        return None
+    path, held = previous
+    touched = tx.touched
+    if touched & held:
         return None
     live = {row["g"].value for row in tx.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
     if any(_has_money(tx, g) for g in touched & live):
@@ -142,29 +139,44 @@ def _reusable(tx) -> Path | None:
     return path
 
 
-def build_summaries(tx, base: str) -> None:
-    """Write ``summaries.sqlite`` for the generation being written (a ``sources.DERIVED`` builder)."""
-    path = Path(tx.dir) / FILE
-    path.unlink(missing_ok=True)
-    previous = _reusable(tx)
-    if previous is not None and publish.link_previous(previous, path):
-        return
-    prologue = sparql_prologue()
+def _tables(facts: dict, members: list[set[str]]) -> tuple[dict, dict]:
+    """The rows of ``totals`` and ``flows`` from every fact (``money_facts.read``), as this module's docstring says.
+
+    Where the data gives several values a query's solutions would be their combinations (two dates of
+    one payment count it twice); where one value is picked (a payment's amount, a loan's principal),
+    figures are taken in sorted order so that the same data always gives the same rows.
+    """
+    lines, payments, loans = members
+    get = {name: facts[name].get for name in _READS}
+    none = (None,)
     own: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
     figures: dict[str, list[tuple]] = defaultdict(list)  # entity → (measure, period, year, value)
-    for row in tx.query(prologue + _AMOUNTS):
-        value = _decimal(row["v"].value)
-        if value is None:
+    for a, entities in facts["amountOf"].items():
+        measures, values = get["measure"](a), get["value"](a)
+        if not measures or not values:
             continue
-        period, year = _period(row)
-        entity, measure = row["e"].value, row["m"].value
-        figures[entity].append((measure, period, year, value))
-        total = own[(entity, "", measure, period, year)]
-        total[0] += value
-        total[1] += 1
-    for row in tx.query(prologue + _ROLLUPS):
-        for measure, _, year, value in figures.get(row["line"].value, ()):
-            total = own[(row["target"].value, row["via"].value, measure, str(year) if year else None, year)]
+        periods = [_period(*p) for p in product(get["date"](a) or none, get["fiscalYear"](a) or none,
+                                                get["periodStart"](a) or none)]
+        for entity, measure, text in product(entities, measures, values):
+            value = _decimal(text)
+            if value is None:
+                continue
+            for period, year in periods:
+                figures[entity].append((measure, period, year, value))
+                total = own[(entity, "", measure, period, year)]
+                total[0] += value
+                total[1] += 1
+    for entity in figures:
+        figures[entity].sort(key=lambda f: (f[0], f[1] or "", f[2] or 0, f[3]))
+    codes = [facts[name] for name in ("objectOfExpenditure", "functionalClass", "fundingSource", "budgetProgram")]
+    for line in lines:
+        mine = figures.get(line)
+        if not mine:
+            continue
+        targets = [(t, "budget") for t in get["budgetHolder"](line) or ()]
+        targets += [(t, "code") for t in sorted({t for code in codes for t in code.get(line, ())})]
+        for (target, via), (measure, _, year, value) in product(targets, mine):
+            total = own[(target, via, measure, str(year) if year else None, year)]
             total[0] += value
             total[1] += 1
 
@@ -190,52 +202,93 @@ def build_summaries(tx, base: str) -> None:
                 return by_measure[name]
         return None, None
 
-    for row in tx.query(prologue + _PAYMENTS):
-        p = row["p"].value
-        values = [v for _m, _p, _y, v in figures.get(p, ())]
-        value = values[0] if values else None
-        date = row["date"].value if row["date"] else None
-        flow(row["payer"].value, row["payee"].value, "payment", value, date, p)
-        if row["loan"] is not None:
-            flow(row["loan"].value, row["payee"].value, "funded", value, date, p)
-    loans: dict[str, dict] = {}  # one flow per loan and party, even when sources give several dates
-    for row in tx.query(prologue + _LOANS):
-        entry = loans.setdefault(row["loan"].value, {"lender": set(), "debtor": set(), "date": None})
-        for role in ("lender", "debtor"):
-            if row[role] is not None:
-                entry[role].add(row[role].value)
-        if row["date"] is not None:
-            entry["date"] = min(entry["date"] or row["date"].value, row["date"].value)
-    for loan, entry in loans.items():
+    for p in payments:
+        mine = figures.get(p)
+        value = mine[0][3] if mine else None
+        for payer, payee, date, loan in product(get["payer"](p) or (), get["payee"](p) or (),
+                                                get["paymentDate"](p) or none, get["fundedBy"](p) or none):
+            flow(payer, payee, "payment", value, date, p)
+            if loan is not None:
+                flow(loan, payee, "funded", value, date, p)
+    for loan in loans:  # one flow per loan and party, even when sources give several dates
         value, period = pick(loan, PRINCIPAL)
-        date = entry["date"] or period
-        for lender in sorted(entry["lender"]):
+        dates = get["contractDate"](loan)
+        date = (min(dates) if dates else None) or period
+        for lender in sorted(set(get["lender"](loan) or ())):
             flow(lender, loan, "loan", value, date, loan)
-        for debtor in sorted(entry["debtor"]):
+        for debtor in sorted(set(get["debtor"](loan) or ())):
             flow(loan, debtor, "loan", value, date, loan)
-    for row in tx.query(prologue + _REFINANCING):
-        _value, period = pick(row["new"].value, PRINCIPAL)
-        flow(row["new"].value, row["old"].value, "refinancing", None, period, row["new"].value)
-    for row in tx.query(prologue + _CONTRACTS):
-        value, period = pick(row["c"].value, CONTRACT_VALUE)
-        date = row["date"].value if row["date"] else period
-        flow(row["buyer"].value, row["supplier"].value, "contract", value, date, row["c"].value)
+    refinancing = [(new, old) for new, olds in facts["refinances"].items() for old in olds]
+    refinancing += [(new, old) for old, news in facts["refinancedBy"].items() for new in news]
+    for new, old in refinancing:
+        _value, period = pick(new, PRINCIPAL)
+        flow(new, old, "refinancing", None, period, new)
+    awarded = {c for awards in facts["award"].values() for c in awards}
+    for c, suppliers in facts["supplier"].items():
+        buyers = get["buyer"](c) or [b for process in get["process"](c) or () for b in get["buyer"](process) or ()]
+        if c in awarded or not buyers:
+            continue
+        value, period = pick(c, CONTRACT_VALUE)
+        for buyer, supplier, date in product(buyers, suppliers, get["dateSigned"](c) or none):
+            flow(buyer, supplier, "contract", value, date if date is not None else period, c)
+    return own, flows
 
+
+def _top_flows(flows: dict) -> list[tuple]:
+    """The rows of ``top_flow``: for each entity and direction, its first TOP flows as ``flows_of`` orders
+    them (summed over years, largest first), each row with the number of flows there are in all."""
+    groups: dict[tuple, list] = {}  # (entity, side, other, relation) → [value, n, first, last, examples]
+    for (source, target, relation, _year), f in flows.items():
+        for key in ((target, "in", source, relation), (source, "out", target, relation)):
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = [None, 0, None, None, set()]
+            if f["value"] is not None:
+                g[0] = (g[0] or Decimal(0)) + f["value"]
+            g[1] += f["n"]
+            if f["first"] is not None:
+                g[2] = min(g[2] or f["first"], f["first"])
+                g[3] = max(g[3] or f["last"], f["last"])
+            g[4].add(f["example"])
+    sides: dict[tuple, list] = defaultdict(list)
+    for (entity, side, other, relation), g in groups.items():
+        sides[(entity, side)].append((other, relation, g))
+    rows = []
+    for (entity, side), items in sides.items():
+        items.sort(key=lambda i: (i[2][0] is None, -(i[2][0] or 0), i[0], i[1]))
+        for rank, (other, relation, (value, n, first, last, examples)) in enumerate(items[:TOP]):
+            rows.append((entity, side, rank, other, relation, None if value is None else str(value.quantize(CENT)),
+                         n, first, last, next(iter(examples)) if len(examples) == 1 else None, len(items)))
+    return rows
+
+
+def build_summaries(tx, base: str) -> None:
+    """Write ``summaries.sqlite`` for the generation being written (a ``sources.DERIVED`` builder)."""
+    path = Path(tx.dir) / FILE
+    path.unlink(missing_ok=True)
+    previous = _reusable(tx)
+    if previous is not None and publish.link_previous(previous, path):
+        return
     graphs = [row["g"].value for row in tx.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]
     db = sqlite3.connect(path)
     try:
+        # written once, then only read: no journal, no waiting for the disk (a crash leaves a staging folder)
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
         db.executescript(_SCHEMA)
         db.execute("INSERT INTO build VALUES ('format', ?)", (str(FORMAT),))
-        db.executemany("INSERT INTO money_graph VALUES (?)", ((g,) for g in graphs if _has_money(tx, g)))
+        money_facts.write(tx, db, graphs, _previous_facts(tx), _READS, _CLASSES)
+        db.execute("INSERT INTO money_graph SELECT iri FROM fact_graph")
+        own, flows = _tables(*money_facts.read(db, _READS, _CLASSES))
         db.executemany("INSERT INTO totals VALUES (?,?,?,?,?,?,?)",
                        ((e, via, m, p, y, str(v), n) for (e, via, m, p, y), (v, n) in own.items()))
         db.executemany("INSERT INTO flows VALUES (?,?,?,?,?,?,?,?,?)",
                        ((s, t, r, y, None if f["value"] is None else str(f["value"]), f["n"], f["first"], f["last"],
                          f["example"]) for (s, t, r, y), f in flows.items()))
+        db.executemany("INSERT INTO top_flow VALUES (?,?,?,?,?,?,?,?,?,?,?)", _top_flows(flows))
         db.commit()
     finally:
         db.close()
-
 
 def open_summaries(store) -> sqlite3.Connection | None:
     """The totals of the store's live generation, read-only; None when that generation has none."""
@@ -253,18 +306,34 @@ def totals(db, entity: str, via: str = "") -> list[dict]:
     return [{"measure": m, "period": p, "year": y, "value": Decimal(v), "n": n} for m, p, y, v, n in rows]
 
 
-def flows_of(db, entity: str, limit: int = 12) -> dict[str, list[dict]]:
+def flows_of(db, entity: str, limit: int = TOP) -> dict[str, list[dict]]:
     """The money coming into and going out of an entity, summed over years, largest first.
 
     Returns {"in": [...], "out": [...], "more_in": n, "more_out": n}; each flow a dict with
     the other end, relation, value (None when not reported), count, first and last date, and example.
+    Up to TOP flows a side are read as they were ranked at write time (``top_flow``: a busy body has
+    over a thousand flows, which a page would otherwise sum on every request).
     """
+    if limit <= TOP:
+        try:
+            rows = db.execute("SELECT side, other, relation, value, n, first, last, example, flows FROM top_flow "
+                              "WHERE entity = ? AND rank < ? ORDER BY side, rank", (entity, limit)).fetchall()
+        except sqlite3.OperationalError:  # a file of an older FORMAT, still live until the next write
+            rows = None
+        if rows is not None:
+            out = {"in": [], "out": [], "more_in": 0, "more_out": 0}
+            for side, other, relation, value, n, first, last, example, total in rows:
+                out[side].append({"other": other, "relation": relation,
+                                  "value": None if value is None else Decimal(value), "n": n, "first": first,
+                                  "last": last, "example": example})
+                out["more_" + side] = total - len(out[side])
+            return out
     out = {}
     for side, me, other in (("in", "target", "source"), ("out", "source", "target")):
         rows = db.execute(
             f"SELECT {other}, relation, SUM(CAST(value AS REAL)), COUNT(value), SUM(n), MIN(first), MAX(last), "
             f"MIN(example), COUNT(DISTINCT COALESCE(example, '')) FROM flows WHERE {me} = ? "
-            f"GROUP BY {other}, relation ORDER BY 3 DESC NULLS LAST, 1", (entity,)).fetchall()
+            f"GROUP BY {other}, relation ORDER BY 3 DESC NULLS LAST, 1, 2", (entity,)).fetchall()
         out[side] = [_flow(r) for r in rows[:limit]]
         out["more_" + side] = max(0, len(rows) - limit)
     return out

@@ -177,3 +177,148 @@ def test_an_entity_whose_label_and_facts_live_in_two_graphs(store):
         after_write(tx, BASE)
     full = assert_same_as_full_rebuild(store)
     assert entity not in {r[0] for r in full["search"]}
+
+
+# --- summaries built from the previous generation's facts (helper M) ------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def all_summary_rows(folder: Path) -> dict:
+    """Every row of every table of summaries.sqlite but its build stamp (order aside)."""
+    with closing(sqlite3.connect(folder / summaries.FILE)) as db:
+        rows = {table: sorted(db.execute(f"SELECT * FROM {table}"), key=repr)
+                for table in ("totals", "flows", "top_flow", "money_graph")}
+        rows["fact"] = sorted(db.execute("SELECT g.iri, f.s, f.p, f.o, k.kind FROM fact f "
+                                         "JOIN fact_graph g ON g.id = f.graph JOIN fact_kind k ON k.id = f.t"))
+        return rows
+
+
+def assert_summaries_as_full_rebuild(store: Store) -> dict:
+    """The live summaries equal those of a from-scratch build of the same store; returns them."""
+    incremental = all_summary_rows(store.generation_dir)
+    with store.transaction() as tx:
+        tx.previous_dir = None
+        summaries.build_summaries(tx, store.base_uri)
+    full = all_summary_rows(store.generation_dir)
+    assert incremental == full
+    return full
+
+
+def write(store: Store, graph: str, text: str | None) -> None:
+    """Make `graph` hold exactly these N-Triples (None: remove it), as an ingest does, with every derived file."""
+    with store.transaction() as tx:
+        tx.clear_graph(graph)
+        if text is not None:
+            tx.load_text(text, graph=graph)
+        after_write(tx, BASE)
+
+
+def payment(n: int, payer: str, payee: str, date: str) -> str:
+    p = f"{BASE}id/payment/test/{n}"
+    return (f"<{p}> <{RDF_TYPE}> <{FIS}Payment> .\n<{p}> <{FIS}payer> <{payer}> .\n<{p}> <{FIS}payee> <{payee}> .\n"
+            f'<{p}> <{FIS}paymentDate> "{date}"^^<{XSD}date> .\n')
+
+
+def amount(n: int, value: str) -> str:
+    a, p = f"{BASE}id/payment/test/{n}/amount/payment/x", f"{BASE}id/payment/test/{n}"
+    return (f"<{a}> <{FIS}amountOf> <{p}> .\n<{a}> <{FIS}measure> <https://w3id.org/ftm-graph/code/measure/payment> .\n"
+            f'<{a}> <{FIS}value> "{value}"^^<{XSD}decimal> .\n')
+
+
+def test_summaries_combine_the_kept_facts_of_untouched_graphs_with_the_touched_ones(store):
+    body, other_body, supplier = f"{BASE}id/body/t/1", f"{BASE}id/body/t/2", f"{BASE}id/rfc/TST010101AA1"
+    payments, amounts, more = f"{BASE}graph/payments", f"{BASE}graph/amounts", f"{BASE}graph/more"
+    write(store, payments, payment(1, body, supplier, "2019-03-01") + payment(2, body, supplier, "2019-05-01"))
+    write(store, amounts, amount(1, "100.50") + amount(2, "20"))  # the amounts of the payments, in another graph
+    write(store, more, payment(3, other_body, supplier, "2020-01-01") + amount(3, "7"))
+    full = assert_summaries_as_full_rebuild(store)
+    flows = {(s, t, y): (v, n) for s, t, r, y, v, n, *_ in full["flows"] if r == "payment"}
+    assert flows == {(body, supplier, 2019): ("120.5", 2), (other_body, supplier, 2020): ("7", 1)}
+    assert {g for (g,) in full["money_graph"]} == {payments, amounts, more}
+
+    write(store, amounts, amount(1, "100.50") + amount(2, "30"))  # one amount changes: only its graph is read
+    full = assert_summaries_as_full_rebuild(store)
+    flows = {(s, t, y): (v, n) for s, t, r, y, v, n, *_ in full["flows"] if r == "payment"}
+    assert flows[(body, supplier, 2019)] == ("130.5", 2)
+    db = summaries.open_summaries(store)
+    with closing(db):
+        top = summaries.flows_of(db, supplier)
+    assert [(f["other"], f["value"], f["n"]) for f in top["in"]] == [(body, Decimal("130.50"), 2),
+                                                                      (other_body, Decimal("7.00"), 1)]
+
+    write(store, payments, None)  # the payments go: their amounts alone make no flow
+    full = assert_summaries_as_full_rebuild(store)
+    assert {(s, t) for s, t, r, *_ in full["flows"] if r == "payment"} == {(other_body, supplier)}
+    assert {g for (g,) in full["money_graph"]} == {amounts, more}
+
+
+def test_flows_of_reads_the_ranked_rows_as_the_grouped_flows_give_them(store):
+    body = f"{BASE}id/body/t/9"
+    suppliers = [f"{BASE}id/rfc/TST0101{n:02d}AA1" for n in range(summaries.TOP + 3)]
+    text = "".join(payment(n, body, s, f"{2015 + n % 3}-01-0{1 + n % 2}") + amount(n, str(1000 - n))
+                   for n, s in enumerate(suppliers))
+    text += payment(99, body, suppliers[0], "2016-02-02")  # a second payment to the first supplier, amount unknown
+    write(store, f"{BASE}graph/busy", text)
+    assert_summaries_as_full_rebuild(store)
+    with closing(summaries.open_summaries(store)) as db:
+        shown = summaries.flows_of(db, body)
+        grouped = summaries.flows_of(db, body, limit=summaries.TOP + 100)  # past TOP: summed on request
+    assert shown["in"] == [] and shown["more_in"] == 0
+    assert [f["other"] for f in shown["out"]] == suppliers[:summaries.TOP]  # largest first: 1000, 999, …
+    assert shown["out"] == grouped["out"][:summaries.TOP]
+    assert shown["more_out"] == 3 == len(grouped["out"]) - summaries.TOP
+    first = shown["out"][0]
+    assert (first["value"], first["n"], first["first"], first["last"]) == (Decimal("1000.00"), 2, "2015-01-01",
+                                                                           "2016-02-02")
+    assert first["example"] is None  # two payments: no single example to link
+    assert shown["out"][1]["example"] == f"{BASE}id/payment/test/1"
+
+
+def test_facts_read_from_the_loaded_file_are_those_the_store_gives(store, tmp_path):
+    """An ingest reads a new graph's facts from the N-Quads file it loaded (literals canonicalised as the
+    store does: "1500.00"^^xsd:decimal is "1500" there); a full rebuild reads them from the store."""
+    ingest(store, [copy(DEBT, tmp_path), copy("pef_2018_zacatecas.csv", tmp_path)])
+    full = assert_summaries_as_full_rebuild(store)
+    values = [o for _g, _s, p, o, _t in full["fact"] if p == "value"]
+    assert values and all(not (o.endswith("0") and "." in o) for o in values)  # canonical: no trailing zeros
+    assert {g for (g,) in full["money_graph"]} == {graph_for(BASE, tmp_path / name)
+                                                   for name in (DEBT, "pef_2018_zacatecas.csv")}
+
+
+def test_search_rows_from_unusual_n_quads(store, tmp_path):
+    """Escapes, blank nodes, dates that are not years: a graph read from its file, a graph read by
+    queries and entities redone by lookups make the same rows as a full rebuild."""
+    from test_search import OTHER, TRICKY, G, H
+
+    files = {}
+    for graph, text in ((G, TRICKY), (H, OTHER)):
+        files[graph] = tmp_path / (graph.rsplit("/", 1)[-1] + ".nq")
+        files[graph].write_text(text, encoding="utf-8")
+    for graph in (G, H):
+        with store.transaction() as tx:
+            tx.replace_graph(graph, files[graph])
+            after_write(tx, BASE)
+        assert_same_as_full_rebuild(store)
+    with store.transaction() as tx:
+        tx.clear_graph(H)
+        after_write(tx, BASE)
+    rows = {row[0]: row for row in assert_same_as_full_rebuild(store)["search"]}
+    assert rows["http://x.test/e2"][6] == "http://x.test/body/1"  # its agency from G alone now
+
+
+def test_a_fact_in_two_graphs_counts_once_and_two_literals_with_one_text_twice(store):
+    body, supplier = f"{BASE}id/body/t/5", f"{BASE}id/rfc/TST050505AA5"
+    a = f"{BASE}id/payment/test/5/amount/payment/x"
+    write(store, f"{BASE}graph/one", payment(5, body, supplier, "2021-01-01") + amount(5, "10"))
+    write(store, f"{BASE}graph/two", amount(5, "10.0"))  # the same triple (as the store has it), in another graph
+    full = assert_summaries_as_full_rebuild(store)
+    own = [(v, n) for e, via, *_rest, v, n in full["totals"] if e == f"{BASE}id/payment/test/5" and via == ""]
+    assert own == [("10", 1)]
+    write(store, f"{BASE}graph/three", f'<{a}> <{FIS}value> "10" .\n')  # a plain string "10": another value
+    full = assert_summaries_as_full_rebuild(store)
+    own = [(v, n) for e, via, *_rest, v, n in full["totals"] if e == f"{BASE}id/payment/test/5" and via == ""]
+    assert own == [("20", 2)]
