@@ -82,12 +82,12 @@ class SavedQuery:
     description: dict[str, str] = field(default_factory=dict)  #: language → description
     params: dict[str, str] = field(default_factory=dict)  #: variable → IRI path under the base (``# param body: id/…``)
 
-    def bindings(self, base: str) -> dict:
-        """Query substitutions for the parameters, with IRIs under `base`."""
-        return formats.bind(**{name: base + path for name, path in self.params.items()})
-
     def text_for(self, base: str) -> str:
-        """The query with its parameters written in as VALUES, for people to read and run as is."""
+        """The query with its parameters written in as VALUES, for people to read and run as is.
+
+        Also how the service runs a saved query: Oxigraph joins substitutions after evaluating the
+        query, so a property path such as ``?entity (fis:payer)? ?body`` would first be evaluated for
+        every ?body (the home stories: 7.6 s against 0.08 s on 1.28M triples)."""
         values = "".join(f"\n  VALUES ?{name} {{ <{base}{path}> }}" for name, path in self.params.items())
         return re.sub(r"\bWHERE\s*\{", lambda m: m.group(0) + values, self.text, count=1) if values else self.text
 

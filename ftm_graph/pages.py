@@ -339,8 +339,7 @@ def home_stories(state) -> list[dict]:
                 continue
             rows = computed.get(name)
             if rows is None:  # a generation written before stories.json existed
-                rows = formats.solutions(state.store.query(query.text,
-                                                           substitutions=query.bindings(state.store.base_uri)))
+                rows = formats.solutions(state.store.query(query.text_for(state.store.base_uri)))
             stories.append({"query": query, "figures": rows})
         cache.clear()
         cache.update(generation=state.store.generation, stories=stories)

@@ -42,7 +42,9 @@ def build_stories(tx, base: str) -> None:
     for name in STORIES:
         query = queries.get(name)
         if query is not None:
-            rows = formats.solutions(tx.query(query.text, substitutions=query.bindings(base)))
+            # parameters written in as VALUES: as substitutions, Oxigraph evaluates the story's
+            # `?entity (…)? ?body` path for every ?body first (1.28M triples: 7.6 s against 0.08 s)
+            rows = formats.solutions(tx.query(query.text_for(base)))
             stories[name] = [{key: asdict(c) for key, c in row.items()} for row in rows]
     path.write_text(json.dumps({"format": FORMAT, "stories": stories}, ensure_ascii=False), encoding="utf-8")
 

@@ -82,7 +82,8 @@ def test_header_has_title_and_description_in_both_languages(path):
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_query_parses_and_runs_on_the_small_test_store(store, path):
     query = load_queries(FOLDER)[path.stem]
-    results = store.query(query.text, substitutions=query.bindings(store.base_uri))
+    results = store.query(query.text, substitutions=formats.bind(
+        **{name: store.base_uri + iri for name, iri in query.params.items()}))
     assert formats.result_kind(results) == "solutions"
     rows = formats.solutions(results)
     as_text = formats.solutions(store.query(query.text_for(store.base_uri)))
