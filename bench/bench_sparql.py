@@ -416,8 +416,10 @@ def ratios(results: dict, to: str) -> dict:
     for target, queries in results.items():
         if target == to:
             continue
+        # rdflib-endpoint runs with fewer client counts: a ratio only where both were measured
         out[target] = {q: {c: (round(f["rps"] / base[q][c]["rps"], 3) if base[q][c]["rps"] else None)
-                           for c, f in by_clients.items()} for q, by_clients in queries.items()}
+                           for c, f in by_clients.items() if c in base.get(q, {})}
+                       for q, by_clients in queries.items()}
     return out
 
 

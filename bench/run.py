@@ -47,8 +47,8 @@ RDFLIB_PARSE_MAX = 200_000
 TARGETS = {
     "ingest_vs_bulk_load": (0.6, "ingest ≥ 0.6× bulk_load"),
     "lookup_vs_oxigraph_1": (0.4, "/sparql lookup ≥ 0.4× Oxigraph server, 1 client"),
-    "lookup_vs_oxigraph_many": (0.25, "/sparql lookup ≥ 0.25× Oxigraph server, 16 clients (here 8 and 32)"),
-    "lookup_p99_many_ms": (25, "/sparql lookup p99 ≤ 25 ms at 16 clients (here 8)"),
+    "lookup_vs_oxigraph_many": (0.25, "/sparql lookup ≥ 0.25× Oxigraph server, 16 clients"),
+    "lookup_p99_many_ms": (25, "/sparql lookup p99 ≤ 25 ms at 16 clients (at 8 when 16 is not measured)"),
     "vs_rdflib": (10, "/sparql ≥ 10× rdflib-endpoint"),
     "page_p95_1_ms": (50, "page p95 ≤ 50 ms, 1 client (at 10^6 triples)"),
     "page_p95_16_ms": (150, "page p95 ≤ 150 ms, 16 clients (at 10^6 triples)"),
@@ -389,7 +389,7 @@ def sparql_table(sp: dict) -> list[str]:
                 target = "≥ 0.4× Oxigraph: " + verdict(ratio("oxigraph"), 0.4)
             elif q == "lookup":
                 target = "≥ 0.25× Oxigraph: " + verdict(ratio("oxigraph"), 0.25)
-                if c == "8":
+                if c == ("16" if "16" in [str(n) for n in sp["clients"]] else "8"):
                     target += "; p99 ≤ 25 ms: " + verdict(get("ftm", "p99_ms"), 25, higher_is_better=False)
             if ratio("rdflib"):
                 target += ("; " if target else "") + "≥ 10× rdflib: " + verdict(ratio("rdflib"), 10)
@@ -445,7 +445,7 @@ def main(argv=None) -> None:
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the figures")
     parser.add_argument("--repeat", type=int, help="SPARQL runs per figure (median; default 3, quick 1)")
     parser.add_argument("--seconds", type=float, help="length of one SPARQL run (default 3, quick 0.5)")
-    parser.add_argument("--clients", default="1,8,32", help="SPARQL concurrent clients")
+    parser.add_argument("--clients", default="1,8,16,32", help="SPARQL concurrent clients")
     parser.add_argument("--page-requests", type=int, help="requests per page kind (default 200, quick 20)")
     parser.add_argument("--skip", default="", help="comma-separated steps to leave out: bench_ingest, sparql, pages")
     parser.add_argument("--work", type=Path, help="keep the generated files and stores in this folder")
