@@ -89,6 +89,26 @@ def test_browse_by_type_with_filters(sample_client):
     assert "/browse?type=loan" in [a["href"] for a in soup.select("ul.kinds a")]
 
 
+def test_browse_filters_and_counts_are_those_of_the_entities(index):
+    """The facet tables written at build time say what grouping the entity rows says now."""
+    kinds = [k for (k,) in index.execute("SELECT DISTINCT kind FROM entity WHERE kind IS NOT NULL")]
+    assert "loan" in kinds
+    for kind in kinds:
+        rows = index.execute("SELECT year, agency FROM entity WHERE kind = ?", (kind,)).fetchall()
+        f = search.facets(index, kind)
+        years = {}
+        for year, _ in rows:
+            if year is not None:
+                years[year] = years.get(year, 0) + 1
+        assert dict((y, n) for y, n in f["years"]) == years
+        agencies = {}
+        for _, agency in rows:
+            if agency is not None:
+                agencies[agency] = agencies.get(agency, 0) + 1
+        assert {a: n for a, _, _, n in f["agencies"]} == agencies
+        assert f["counts"][kind] == len(rows) == search.browse(index, kind)[0]
+
+
 def test_unknown_page_suggests_search_results(sample_client):
     r = sample_client.get("/id/bank/banobras-typo", headers={"Accept": "text/html"})
     assert r.status_code == 404
