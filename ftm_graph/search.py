@@ -332,7 +332,7 @@ def browse(db: sqlite3.Connection, kind: str, *, year: int | None = None, agency
         where, params = where + " AND e.year = ?", [*params, year]
     if agency:
         where, params = where + " AND e.agency = ?", [*params, agency]
-    if year is None and not agency:
+    if year is None and not agency and _has_facets(db):
         total = (db.execute("SELECT n FROM facet_kind WHERE kind = ?", (kind,)).fetchone() or (0,))[0]
     else:
         total = db.execute(f"SELECT COUNT(*) FROM entity e WHERE {where}", params).fetchone()[0]
@@ -343,10 +343,28 @@ def browse(db: sqlite3.Connection, kind: str, *, year: int | None = None, agency
 
 def facets(db: sqlite3.Connection, kind: str) -> dict:
     """The years and agencies that entities of one kind have, with counts, for browse filters."""
+    if not _has_facets(db):  # an index built before FORMAT 3 (a generation written by an older version)
+        return _facets_of_entities(db, kind)
     years = db.execute("SELECT year, n FROM facet_year WHERE kind = ? ORDER BY year DESC", (kind,)).fetchall()
     agencies = db.execute("SELECT agency, label_es, label_en, n FROM facet_agency WHERE kind = ? ORDER BY 2, 1",
                           (kind,)).fetchall()
     counts = dict(db.execute("SELECT kind, n FROM facet_kind").fetchall())
+    return {"years": years, "agencies": agencies, "counts": counts}
+
+
+def _has_facets(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'facet_kind'").fetchone() is not None
+
+
+def _facets_of_entities(db: sqlite3.Connection, kind: str) -> dict:
+    """facets() computed from the entity rows (what the facet tables hold), for an index without them."""
+    years = db.execute("SELECT year, COUNT(*) FROM entity WHERE kind = ? AND year IS NOT NULL GROUP BY year "
+                       "ORDER BY year DESC", (kind,)).fetchall()
+    agencies = db.execute(
+        "SELECT e.agency, COALESCE(a.label_es, e.agency), COALESCE(a.label_en, e.agency), COUNT(*) FROM entity e "
+        "LEFT JOIN entity a ON a.iri = e.agency WHERE e.kind = ? AND e.agency IS NOT NULL GROUP BY e.agency "
+        "ORDER BY 2, 1", (kind,)).fetchall()
+    counts = dict(db.execute("SELECT kind, COUNT(*) FROM entity GROUP BY kind").fetchall())
     return {"years": years, "agencies": agencies, "counts": counts}
 
 

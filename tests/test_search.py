@@ -109,6 +109,23 @@ def test_browse_filters_and_counts_are_those_of_the_entities(index):
         assert f["counts"][kind] == len(rows) == search.browse(index, kind)[0]
 
 
+def test_an_index_from_before_the_facet_tables_still_browses(sample_store, tmp_path):
+    """A generation written by an older version has no facet tables: browse and facets read the entities."""
+    import shutil
+    import sqlite3
+
+    with closing(search.open_index(sample_store)) as db:
+        source = db.execute("PRAGMA database_list").fetchone()[2]
+    old = tmp_path / "search.sqlite"
+    shutil.copyfile(source, old)
+    with closing(sqlite3.connect(old)) as db:
+        want = {kind: (search.facets(db, kind), search.browse(db, kind)) for kind in ("loan", "bank")}
+        db.executescript("DROP TABLE facet_year; DROP TABLE facet_agency; DROP TABLE facet_kind;")
+        for kind, (facets, (total, hits)) in want.items():
+            assert search.facets(db, kind) == facets
+            assert search.browse(db, kind)[0] == total and search.browse(db, kind)[1] == hits
+
+
 def test_unknown_page_suggests_search_results(sample_client):
     r = sample_client.get("/id/bank/banobras-typo", headers={"Accept": "text/html"})
     assert r.status_code == 404
