@@ -336,7 +336,7 @@ class _Worker:
 
 class QueryPool:
     """`size` worker processes reading the store at `path` (a folder, or a remote.RemoteSpec);
-    :meth:`run` answers with a time limit.
+    :meth:`run_async` answers with a time limit.
 
     Thread-safe: each call takes an idle worker, so up to `size` queries run in
     parallel; the rest wait (within their time limit) for one to be free.
@@ -387,27 +387,6 @@ class QueryPool:
         if not self._closed:
             threading.Thread(target=lambda: self._ready(self._spawn()), daemon=True).start()
 
-    def run(self, req: Request, timeout: float | None = None) -> Answer:
-        """Answer a request in a worker. Raises QueryTimeout or PoolBusy past the time limit."""
-        limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise PoolBusy(limit) from None
-        try:
-            worker.conn.send(req)
-            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                answer = worker.conn.recv()
-            else:
-                self._replace(worker)
-                raise QueryTimeout(limit)
-        except (EOFError, OSError, BrokenPipeError):
-            self._replace(worker)
-            return Answer(500, None, "El proceso de la consulta terminó / the query process died; try again.")
-        self._release(worker)
-        return answer
-
     def _release(self, worker: _Worker) -> None:
         """Give an idle worker to the first run_async call waiting for one, else put it back in the queue."""
         with self._lock:
@@ -446,7 +425,9 @@ class QueryPool:
             raise PoolBusy(limit) from None
 
     async def run_async(self, req: Request, timeout: float | None = None) -> Answer:
-        """:meth:`run` for an event loop: no thread per query; the loop reads the worker's answer.
+        """Answer a request in a worker; raises QueryTimeout or PoolBusy past the time limit.
+
+        No thread per query: the loop reads the worker's answer.
 
         The worker's socket is watched with ``loop.add_reader`` and its message read as it comes
         (multiprocessing's framing), so waiting costs no thread and no thread switch. The call owns
